@@ -1,0 +1,130 @@
+import type Database from "better-sqlite3";
+
+export interface Migration {
+  /** 1-based and contiguous: after migration n has run, PRAGMA user_version is n. */
+  version: number;
+  description: string;
+  up: (db: Database.Database) => void;
+}
+
+// Only messages that are not streaming are indexed, so that a streaming update is one row write
+// and never an FTS delete+insert of the whole text so far.
+const INDEXED = (m: "new" | "old") => `${m}.status <> 'streaming'`;
+const QUESTION = (m: "new" | "old") => `${m}.status <> 'streaming' AND ${m}.role = 'user'`;
+
+const V1_SCHEMA = `
+CREATE TABLE conversations (
+  id TEXT PRIMARY KEY NOT NULL,
+  title TEXT NOT NULL,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  model TEXT,
+  settings TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings) AND json_type(settings) = 'object'),
+  pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)),
+  active_root_id TEXT
+) STRICT;
+
+CREATE INDEX conversations_by_activity ON conversations (pinned DESC, updated_at DESC, id DESC);
+
+CREATE TABLE messages (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  parent_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+  active_child_id TEXT,
+  role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+  content TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'interrupted', 'error')),
+  error TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  model TEXT,
+  stats TEXT CHECK (stats IS NULL OR json_valid(stats)),
+  question_hash INTEGER
+) STRICT;
+
+CREATE INDEX messages_by_conversation ON messages (conversation_id, seq);
+CREATE INDEX messages_by_parent ON messages (parent_id);
+CREATE INDEX messages_streaming ON messages (id) WHERE status = 'streaming';
+CREATE INDEX messages_by_question_hash ON messages (question_hash) WHERE question_hash IS NOT NULL;
+
+CREATE TABLE message_tokens (
+  message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  tokens BLOB NOT NULL,
+  PRIMARY KEY (message_id, model_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE VIRTUAL TABLE messages_fts USING fts5 (
+  content, content = 'messages', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE VIRTUAL TABLE questions_fts USING fts5 (
+  content, content = 'messages', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO messages_fts (messages_fts, rank) VALUES ('secure-delete', 1);
+INSERT INTO questions_fts (questions_fts, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+  INSERT INTO messages_fts (rowid, content) SELECT new.seq, new.content WHERE ${INDEXED("new")};
+  INSERT INTO questions_fts (rowid, content) SELECT new.seq, new.content WHERE ${QUESTION("new")};
+END;
+
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE ${INDEXED("old")};
+  INSERT INTO questions_fts (questions_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE ${QUESTION("old")};
+END;
+
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content, status, role ON messages
+WHEN ${INDEXED("old")} OR ${INDEXED("new")} BEGIN
+  INSERT INTO messages_fts (messages_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE ${INDEXED("old")};
+  INSERT INTO questions_fts (questions_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE ${QUESTION("old")};
+  INSERT INTO messages_fts (rowid, content) SELECT new.seq, new.content WHERE ${INDEXED("new")};
+  INSERT INTO questions_fts (rowid, content) SELECT new.seq, new.content WHERE ${QUESTION("new")};
+END;
+
+-- Token ids depend on the text; a cache entry for older text would feed the engine wrong tokens.
+CREATE TRIGGER message_tokens_stale AFTER UPDATE OF content ON messages WHEN old.content IS NOT new.content BEGIN
+  DELETE FROM message_tokens WHERE message_id = new.id;
+END;
+`;
+
+/** "RPRS": marks the file as Reprise's in its header, so a foreign SQLite file is never migrated. */
+export const APPLICATION_ID = 0x52505253;
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    description: "conversations, message tree, token cache, full-text indexes",
+    up: (db) => {
+      db.exec(V1_SCHEMA);
+      db.pragma(`application_id = ${APPLICATION_ID}`);
+    },
+  },
+];
+
+export const LATEST_VERSION = MIGRATIONS.length;
+
+export function schemaVersion(db: Database.Database): number {
+  return db.pragma("user_version", { simple: true }) as number;
+}
+
+/**
+ * Brings the schema to the newest version. Each migration runs in its own transaction together
+ * with the user_version bump, so a failure leaves the database at the previous version.
+ * Returns the versions applied.
+ */
+export function migrate(db: Database.Database, migrations: readonly Migration[] = MIGRATIONS): number[] {
+  migrations.forEach((m, i) => {
+    if (m.version !== i + 1) throw new Error(`Migration ${i} has version ${m.version}; expected ${i + 1}`);
+  });
+  const applied: number[] = [];
+  for (const m of migrations) {
+    if (m.version <= schemaVersion(db)) continue;
+    db.transaction(() => {
+      m.up(db);
+      db.pragma(`user_version = ${m.version}`);
+    }).immediate();
+    applied.push(m.version);
+  }
+  return applied;
+}

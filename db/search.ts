@@ -1,0 +1,141 @@
+import type Database from "better-sqlite3";
+import { normalizeQuestion, questionHash, searchQuery, similarQuery, snippetSegments } from "./text.js";
+import type { ReferenceCandidate, Role, SearchHit } from "./types.js";
+
+export interface SearchOptions {
+  limit?: number;
+  offset?: number;
+}
+
+export interface SimilarOptions {
+  /** The conversation the new message belongs to: its own turns are references already. */
+  excludeConversationId?: string | null;
+  limit?: number;
+}
+
+interface HitRow {
+  id: string;
+  conversation_id: string;
+  title: string;
+  role: Role;
+  created_at: number;
+  snippet: string;
+  rank: number;
+}
+
+interface QuestionRow {
+  seq: number;
+  id: string;
+  conversation_id: string;
+  content: string;
+  active_child_id: string | null;
+  rank: number;
+}
+
+// How many full-text candidates to fetch per wanted result: some are dropped afterwards (no completed
+// answer, same answer as a better candidate, exact repeats already listed).
+const OVERFETCH = 4;
+
+export class SearchIndex {
+  private readonly s;
+
+  constructor(db: Database.Database) {
+    this.s = {
+      // The MATERIALIZED CTE keeps FTS5 in charge of ORDER BY rank LIMIT, so bm25 and snippet()
+      // run inside the index and snippets are only built for the rows returned.
+      search: db.prepare<{ query: string; limit: number; offset: number }, HitRow>(
+        `WITH hits AS MATERIALIZED (
+           SELECT rowid AS seq, rank, snippet(messages_fts, 0, char(2), char(3), '…', 16) AS snippet
+           FROM messages_fts WHERE messages_fts MATCH @query ORDER BY rank LIMIT @limit OFFSET @offset
+         )
+         SELECT m.id, m.conversation_id, c.title, m.role, m.created_at, hits.snippet, hits.rank
+         FROM hits JOIN messages m ON m.seq = hits.seq JOIN conversations c ON c.id = m.conversation_id
+         ORDER BY hits.rank`,
+      ),
+      exactQuestions: db.prepare<{ hash: number; exclude: string | null; limit: number }, QuestionRow>(
+        `SELECT q.seq, q.id, q.conversation_id, q.content, q.active_child_id, 0 AS rank FROM messages q
+         WHERE q.question_hash = @hash AND q.role = 'user' AND q.conversation_id IS NOT @exclude
+         ORDER BY q.seq DESC LIMIT @limit`,
+      ),
+      similarQuestions: db.prepare<{ query: string; exclude: string | null; limit: number }, QuestionRow>(
+        `WITH hits AS MATERIALIZED (
+           SELECT rowid AS seq, rank FROM questions_fts WHERE questions_fts MATCH @query ORDER BY rank LIMIT @limit
+         )
+         SELECT q.seq, q.id, q.conversation_id, q.content, q.active_child_id, hits.rank
+         FROM hits JOIN messages q ON q.seq = hits.seq
+         WHERE q.conversation_id IS NOT @exclude ORDER BY hits.rank`,
+      ),
+      // The answer on the question's active branch when it completed, else its newest completed one.
+      answer: db.prepare<{ question: string; active: string | null }, { id: string; content: string }>(
+        `SELECT id, content FROM messages
+         WHERE parent_id = @question AND role = 'assistant' AND status = 'complete'
+         ORDER BY id IS @active DESC, seq DESC LIMIT 1`,
+      ),
+    };
+  }
+
+  /**
+   * Full-text search over every message that is not streaming, best bm25 first. Any input is
+   * accepted: it is reduced to words (and quoted phrases), never passed to FTS5 as syntax.
+   */
+  search(input: string, options: SearchOptions = {}): SearchHit[] {
+    const query = searchQuery(input);
+    if (query === null) return [];
+    const limit = Math.max(1, Math.min(options.limit ?? 20, 200));
+    const offset = Math.max(0, options.offset ?? 0);
+    return this.s.search.all({ query, limit, offset }).map((r) => ({
+      messageId: r.id,
+      conversationId: r.conversation_id,
+      conversationTitle: r.title,
+      role: r.role,
+      createdAt: r.created_at,
+      snippet: snippetSegments(r.snippet),
+      score: -r.rank,
+    }));
+  }
+
+  /**
+   * Earlier questions from other conversations that resemble `text`, each with its completed answer:
+   * exact repeats (after normalization) first, newest first, then the closest by bm25 over the
+   * distinctive words of `text`.
+   */
+  similarQuestions(text: string, options: SimilarOptions = {}): ReferenceCandidate[] {
+    const limit = Math.max(1, Math.min(options.limit ?? 5, 50));
+    const exclude = options.excludeConversationId ?? null;
+    const normalized = normalizeQuestion(text);
+    const hash = questionHash(text);
+    const query = similarQuery(text);
+
+    const results: ReferenceCandidate[] = [];
+    const seenQuestions = new Set<number>();
+    const seenAnswers = new Set<string>();
+    const consider = (rows: QuestionRow[], exact: boolean) => {
+      for (const q of rows) {
+        if (results.length >= limit) return;
+        if (seenQuestions.has(q.seq)) continue;
+        seenQuestions.add(q.seq);
+        // A 48-bit hash can collide; the texts decide.
+        if (exact && normalizeQuestion(q.content) !== normalized) continue;
+        const answer = this.s.answer.get({ question: q.id, active: q.active_child_id });
+        if (!answer || seenAnswers.has(answer.content)) continue;
+        seenAnswers.add(answer.content);
+        const x = -q.rank;
+        results.push({
+          questionMessageId: q.id,
+          conversationId: q.conversation_id,
+          question: q.content,
+          answer: answer.content,
+          answerMessageId: answer.id,
+          exact,
+          score: exact ? 1 : x / (1 + x),
+        });
+      }
+    };
+
+    if (hash !== null) consider(this.s.exactQuestions.all({ hash, exclude, limit: limit * OVERFETCH }), true);
+    if (query !== null && results.length < limit) {
+      consider(this.s.similarQuestions.all({ query, exclude, limit: limit * OVERFETCH }), false);
+    }
+    return results;
+  }
+}

@@ -1,0 +1,108 @@
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type Role = "system" | "user" | "assistant";
+export type MessageStatus = "complete" | "streaming" | "interrupted" | "error";
+/** Statuses a streaming message can end in. */
+export type FinalStatus = Exclude<MessageStatus, "streaming">;
+
+export const ROLES: readonly Role[] = ["system", "user", "assistant"];
+export const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "interrupted", "error"];
+
+export interface CopiedSpan {
+  /** What the span was copied from (a message id, or another reference id chosen by the engine). */
+  sourceId: string;
+  /** Offsets in the generated text, end exclusive. */
+  start: number;
+  end: number;
+}
+
+export interface MessageStats {
+  tokens: number;
+  forwardPasses: number;
+  drafted: number;
+  accepted: number;
+  ms: number;
+  tokensPerSecond: number;
+  copiedSpans: CopiedSpan[];
+}
+
+export type ConversationSettings = { [key: string]: JsonValue };
+
+export interface Conversation {
+  id: string;
+  title: string;
+  createdAt: number;
+  /** Last activity: a message added or finished. Lists are ordered by it. */
+  updatedAt: number;
+  model: string | null;
+  settings: ConversationSettings;
+  pinned: boolean;
+  /** The root message the active path starts from (several roots exist once the first message is edited). */
+  activeRootId: string | null;
+}
+
+export interface ConversationSummary {
+  id: string;
+  title: string;
+  createdAt: number;
+  updatedAt: number;
+  model: string | null;
+  pinned: boolean;
+  messageCount: number;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string;
+  parentId: string | null;
+  /** The child that the active path continues with; null at a leaf. */
+  activeChildId: string | null;
+  role: Role;
+  content: string;
+  status: MessageStatus;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+  model: string | null;
+  stats: MessageStats | null;
+}
+
+/** A message on the active path, with its siblings (itself included, oldest first) for a branch switcher. */
+export interface PathMessage extends Message {
+  siblingIds: string[];
+}
+
+export interface Page<T> {
+  items: T[];
+  /** Pass back as `cursor` for the next page; null when there is none. */
+  nextCursor: string | null;
+}
+
+export interface SnippetSegment {
+  text: string;
+  match: boolean;
+}
+
+export interface SearchHit {
+  messageId: string;
+  conversationId: string;
+  conversationTitle: string;
+  role: Role;
+  createdAt: number;
+  /** Plain text split into matched and unmatched parts; render each as text, never as HTML. */
+  snippet: SnippetSegment[];
+  /** Negated bm25: higher is more relevant. */
+  score: number;
+}
+
+export interface ReferenceCandidate {
+  questionMessageId: string;
+  conversationId: string;
+  question: string;
+  answer: string;
+  answerMessageId: string;
+  /** The question is the same as the new one after normalization. */
+  exact: boolean;
+  /** In [0, 1], higher is closer: 1 for exact repeats, x / (1 + x) with x = -bm25 for full-text matches. */
+  score: number;
+}

@@ -1,0 +1,346 @@
+/**
+ * Store benchmark: builds a store of N conversations and M messages from real prose (the READMEs and
+ * docs of the installed npm packages and Debian packages, read now), then times open, list, append,
+ * search and similar-question lookups on it.
+ *
+ *   npm run bench:store [-- --conversations N --messages M --out FILE.json --db FILE.db]
+ *
+ * --db keeps the built database at FILE.db and reuses it on the next run if it has the same size.
+ */
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import Database from "better-sqlite3";
+import { Store } from "../../db/store.js";
+import type { ExportedConversation, ExportedMessage, ExportFile } from "../../db/exportImport.js";
+
+// ---- arguments ----
+
+function arg(name: string): string | undefined {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+const CONVERSATIONS = Number(arg("conversations") ?? 10_000);
+const MESSAGES = Number(arg("messages") ?? 1_000_000);
+const OUT = arg("out");
+const KEEP_DB = arg("db");
+if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS * 2)) {
+  throw new Error("--messages must be at least twice --conversations");
+}
+
+// ---- deterministic randomness ----
+
+let seed = 0x5eed1234;
+function random(): number {
+  // mulberry32
+  seed = (seed + 0x6d2b79f5) | 0;
+  let t = seed;
+  t = Math.imul(t ^ (t >>> 15), t | 1);
+  t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+  return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+}
+const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
+
+// ---- corpus: prose written by others, read at bench time ----
+
+function walk(dir: string, accept: (name: string) => boolean, out: string[], depth = 0): void {
+  if (depth > 6) return;
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) walk(p, accept, out, depth + 1);
+    else if (e.isFile() && accept(e.name)) out.push(p);
+  }
+}
+
+function loadCorpus(): { paragraphs: string[]; sentences: string[]; files: number; bytes: number } {
+  const files: string[] = [];
+  walk("node_modules", (n) => /\.(md|markdown)$/i.test(n) || /^readme/i.test(n), files);
+  walk("/usr/share/doc", (n) => /^readme/i.test(n) || /\.md(\.gz)?$/i.test(n), files);
+  const seenFiles = new Set<string>();
+  const paragraphs: string[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    let text: string;
+    try {
+      const raw = readFileSync(f);
+      text = (f.endsWith(".gz") ? gunzipSync(raw) : raw).toString("utf8");
+    } catch {
+      continue;
+    }
+    const digest = createHash("sha1").update(text).digest("hex");
+    if (seenFiles.has(digest)) continue;
+    seenFiles.add(digest);
+    bytes += text.length;
+    // Prose paragraphs only: no code blocks, tables, badges or link lists.
+    const withoutCode = text.replace(/```[\s\S]*?```/g, "");
+    for (const block of withoutCode.split(/\n\s*\n/)) {
+      const p = block.replace(/\s+/g, " ").trim();
+      if (p.length < 60 || p.length > 2000) continue;
+      if (/^[#|<!\[>-]/.test(p) || /https?:\/\/\S+\)?$/.test(p)) continue;
+      const letters = p.replace(/[^\p{L} ]/gu, "").length;
+      if (letters / p.length < 0.8) continue;
+      paragraphs.push(p);
+    }
+  }
+  const sentences = paragraphs
+    .flatMap((p) => p.split(/(?<=[.!?])\s+/))
+    .filter((s) => s.length >= 25 && s.length <= 240 && /^\p{Lu}/u.test(s));
+  return { paragraphs, sentences, files: seenFiles.size, bytes };
+}
+
+// ---- building ----
+
+function answerText(paragraphs: readonly string[]): string {
+  let text = pick(paragraphs);
+  while (text.length < 400 && random() < 0.7) text += `\n\n${pick(paragraphs)}`;
+  return text;
+}
+
+function buildConversation(
+  index: number,
+  messageCount: number,
+  corpus: { paragraphs: string[]; sentences: string[] },
+  popular: readonly string[],
+  startTime: number,
+): ExportedConversation {
+  let time = startTime;
+  const messages: ExportedMessage[] = [];
+  const id = `c-${index}`;
+  let parentId: string | null = null;
+  let rootId: string | null = null;
+  const add = (role: "user" | "assistant", content: string, parent: string | null): ExportedMessage => {
+    time += 1000 + Math.floor(random() * 60_000);
+    const m: ExportedMessage = {
+      id: `${id}-m${messages.length}`,
+      parentId: parent,
+      activeChildId: null,
+      role,
+      content,
+      status: "complete",
+      error: null,
+      createdAt: time,
+      updatedAt: time,
+      model: role === "assistant" ? "gemma-3-270m-q4_k_m" : null,
+      stats:
+        role === "assistant"
+          ? {
+              tokens: Math.ceil(content.length / 4),
+              forwardPasses: Math.ceil(content.length / 6),
+              drafted: Math.floor(content.length / 8),
+              accepted: Math.floor(content.length / 12),
+              ms: content.length * 3,
+              tokensPerSecond: 80 + random() * 40,
+              copiedSpans: [],
+            }
+          : null,
+    };
+    messages.push(m);
+    return m;
+  };
+  while (messages.length + 2 <= messageCount) {
+    // One question in ten is a popular one that other conversations ask too, word for word.
+    const question = random() < 0.1 ? pick(popular) : pick(corpus.sentences);
+    const q = add("user", question, parentId);
+    if (parentId === null) rootId = q.id;
+    else (messages.find((m) => m.id === parentId) as ExportedMessage).activeChildId = q.id;
+    let answer = add("assistant", answerText(corpus.paragraphs), q.id);
+    // Some answers were regenerated: a sibling branch, the newer one active.
+    if (messages.length + 3 <= messageCount && random() < 0.05) {
+      answer = add("assistant", answerText(corpus.paragraphs), q.id);
+    }
+    q.activeChildId = answer.id;
+    parentId = answer.id;
+  }
+  return {
+    id,
+    title: (messages[0]?.content ?? "Untitled").slice(0, 60),
+    createdAt: startTime,
+    updatedAt: time,
+    model: "gemma-3-270m-q4_k_m",
+    settings: { temperature: 0 },
+    pinned: index % 500 === 0,
+    activeRootId: rootId,
+    messages,
+  };
+}
+
+function countMessages(path: string): { conversations: number; messages: number } | null {
+  if (!existsSync(path)) return null;
+  const db = new Database(path, { readonly: true });
+  try {
+    return {
+      conversations: db.prepare("SELECT count(*) FROM conversations").pluck().get() as number,
+      messages: db.prepare("SELECT count(*) FROM messages").pluck().get() as number,
+    };
+  } finally {
+    db.close();
+  }
+}
+
+// ---- measuring ----
+
+function percentile(sorted: readonly number[], p: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[i] ?? Number.NaN;
+}
+
+function time<T>(fn: () => T): [number, T] {
+  const t0 = process.hrtime.bigint();
+  const result = fn();
+  return [Number(process.hrtime.bigint() - t0) / 1e6, result];
+}
+
+function timings(runs: number, fn: (i: number) => unknown): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) out.push(time(() => fn(i))[0]);
+  return out.sort((a, b) => a - b);
+}
+
+const round = (x: number) => Math.round(x * 100) / 100;
+
+function main(): void {
+  const workDir = KEEP_DB ? dirname(KEEP_DB) : mkdtempSync(join(tmpdir(), "reprise-bench-"));
+  mkdirSync(workDir, { recursive: true });
+  const dbPath = KEEP_DB ?? join(workDir, "store.db");
+
+  const [corpusMs, corpus] = time(loadCorpus);
+  console.log(
+    `corpus: ${corpus.files} files, ${(corpus.bytes / 1e6).toFixed(1)} MB, ${corpus.paragraphs.length} paragraphs, ` +
+      `${corpus.sentences.length} sentences (${Math.round(corpusMs)} ms)`,
+  );
+  const popular = Array.from({ length: 1000 }, () => pick(corpus.sentences));
+
+  let buildSeconds: number | null = null;
+  const existing = countMessages(dbPath);
+  if (existing && existing.conversations === CONVERSATIONS && existing.messages === MESSAGES) {
+    console.log(`reusing ${dbPath}`);
+  } else {
+    rmSync(dbPath, { force: true });
+    rmSync(`${dbPath}-wal`, { force: true });
+    rmSync(`${dbPath}-shm`, { force: true });
+    const t0 = Date.now();
+    const store = Store.open(dbPath);
+    const perConversation = Math.floor(MESSAGES / CONVERSATIONS);
+    let remainder = MESSAGES - perConversation * CONVERSATIONS;
+    const batch = 50;
+    let startTime = Date.UTC(2025, 0, 1);
+    for (let first = 0; first < CONVERSATIONS; first += batch) {
+      const conversations: ExportedConversation[] = [];
+      for (let i = first; i < Math.min(first + batch, CONVERSATIONS); i++) {
+        const extra = remainder > 0 ? 1 : 0;
+        remainder -= extra;
+        const c = buildConversation(i, perConversation + extra, corpus, popular, startTime);
+        // Pad to the exact count with a final question that is still unanswered.
+        while (c.messages.length < perConversation + extra) {
+          const last = c.messages[c.messages.length - 1] as ExportedMessage;
+          const q: ExportedMessage = { ...last, id: `${c.id}-m${c.messages.length}`, parentId: last.id, role: "user",
+            content: pick(corpus.sentences), model: null, stats: null, activeChildId: null };
+          last.activeChildId = q.id;
+          c.messages.push(q);
+        }
+        startTime += 3_600_000;
+        conversations.push(c);
+      }
+      const file: ExportFile = { format: "reprise.conversations", version: 1, exportedAt: 0, conversations };
+      store.importJson(file);
+      if ((first / batch) % 20 === 0) {
+        process.stdout.write(`\rbuilding: ${first + conversations.length}/${CONVERSATIONS} conversations`);
+      }
+    }
+    store.close();
+    buildSeconds = (Date.now() - t0) / 1000;
+    console.log(`\nbuilt in ${buildSeconds.toFixed(0)} s`);
+  }
+  const fileBytes = statSync(dbPath).size;
+
+  // Open: cold process-level state (new connection), warm OS cache, as at an app start after the first.
+  const [openMs, store] = time(() => Store.open(dbPath));
+  const listRuns = timings(20, () => store.listConversations({ limit: 50 }));
+
+  const db = new Database(dbPath, { readonly: true });
+  const conversationIds = db.prepare("SELECT id FROM conversations").pluck().all() as string[];
+  const questions = db
+    .prepare("SELECT content FROM messages WHERE role = 'user' ORDER BY random() LIMIT 2000")
+    .pluck()
+    .all() as string[];
+  db.close();
+
+  const words = (s: string) => s.split(/[^\p{L}]+/u).filter((w) => w.length >= 4);
+  const searchQueries = Array.from({ length: 205 }, () => {
+    const w = words(pick(corpus.paragraphs));
+    const n = 1 + Math.floor(random() * 3);
+    return Array.from({ length: n }, () => pick(w.length > 0 ? w : ["reprise"])).join(" ");
+  });
+  const similarTexts = Array.from({ length: 205 }, (_, i) => {
+    const q = pick(questions);
+    if (i % 3 === 0) return `  ${q.toUpperCase()}?? `; // an exact repeat after normalization
+    if (i % 3 === 1) return words(q).filter(() => random() < 0.7).join(" "); // a rewording
+    return pick(corpus.sentences); // something new
+  });
+
+  const warm = 5;
+  const appendRuns = timings(1000, (i) =>
+    store.appendMessage({
+      conversationId: conversationIds[(i * 7919) % conversationIds.length] as string,
+      role: "user",
+      content: pick(corpus.sentences),
+    }),
+  );
+  let searchHits = 0;
+  const searchRuns = timings(searchQueries.length, (i) => {
+    searchHits += store.search(searchQueries[i] as string, { limit: 20 }).length;
+  }).slice(warm);
+  let similarHits = 0;
+  let exactHits = 0;
+  const similarRuns = timings(similarTexts.length, (i) => {
+    const found = store.similarQuestions(similarTexts[i] as string, {
+      excludeConversationId: pick(conversationIds),
+      limit: 5,
+    });
+    similarHits += found.length;
+    exactHits += found.filter((f) => f.exact).length;
+  }).slice(warm);
+  store.close();
+
+  const result = {
+    conversations: CONVERSATIONS,
+    messages: MESSAGES,
+    db_bytes: fileBytes,
+    build_s: buildSeconds,
+    open_ms: round(openMs),
+    list_ms: round(percentile(listRuns, 50)),
+    append_p50_ms: round(percentile(appendRuns, 50)),
+    append_p99_ms: round(percentile(appendRuns, 99)),
+    search_p50_ms: round(percentile(searchRuns, 50)),
+    search_p95_ms: round(percentile(searchRuns, 95)),
+    similar_p50_ms: round(percentile(similarRuns, 50)),
+    similar_p95_ms: round(percentile(similarRuns, 95)),
+    search_avg_hits: round(searchHits / searchQueries.length),
+    similar_avg_hits: round(similarHits / similarTexts.length),
+    similar_exact_hits: exactHits,
+  };
+
+  const targets: Record<string, number> = { open_ms: 300, append_p99_ms: 5, search_p95_ms: 50, similar_p95_ms: 20 };
+  console.log(`\n${"metric".padEnd(20)}${"value".padStart(14)}${"target".padStart(10)}`);
+  for (const [k, v] of Object.entries(result)) {
+    const target = targets[k];
+    const verdict = target === undefined ? "" : (v as number) <= target ? "  ok" : "  MISSED";
+    console.log(`${k.padEnd(20)}${String(v).padStart(14)}${(target === undefined ? "" : `<= ${target}`).padStart(10)}${verdict}`);
+  }
+  if (OUT) {
+    mkdirSync(dirname(OUT), { recursive: true });
+    writeFileSync(OUT, `${JSON.stringify(result, null, 2)}\n`);
+    console.log(`\nwrote ${OUT}`);
+  }
+  if (!KEEP_DB) rmSync(workDir, { recursive: true, force: true });
+}
+
+main();
