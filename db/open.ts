@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, renameSync, statSync } from "node:fs";
+import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   BadDatabaseError,
@@ -25,6 +25,7 @@ export interface OpenOptions {
 }
 
 export const AUTO_FULL_CHECK_BYTES = 64 * 1024 * 1024;
+const AUTOCHECKPOINT_PAGES = 10_000;
 
 const MAGIC = Buffer.from("SQLite format 3\0", "latin1");
 const HEADER_BYTES = 100;
@@ -73,10 +74,14 @@ function asOpenError(path: string, e: unknown): Error {
 }
 
 /**
- * Everything that can be learned without writing: a read-only connection never modifies the
- * database or its -wal (it may rebuild the -shm, which holds only a cache of the WAL's index).
+ * Everything that can be learned without writing: a read-only connection never modifies the database
+ * or its -wal (it may rebuild the -shm, which holds only a cache of the WAL's index).
  */
 function inspect(path: string, fullCheck: boolean): void {
+  // A read-only connection to a WAL database creates an empty -wal and an -shm if there are none.
+  // Files that did not exist belong to no other connection, so they are removed again: a rejected
+  // file is left exactly as it was found.
+  const created = [`${path}-wal`, `${path}-shm`].filter((p) => !existsSync(p));
   const ro = new Database(path, { readonly: true, fileMustExist: true });
   try {
     const objects = ro.prepare("SELECT count(*) FROM sqlite_schema").pluck().get() as number;
@@ -96,6 +101,7 @@ function inspect(path: string, fullCheck: boolean): void {
     }
   } finally {
     ro.close();
+    for (const p of created) rmSync(p, { force: true });
   }
 }
 
@@ -111,8 +117,9 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
       const stat = statSync(path);
       if (!stat.isFile()) throw new CannotOpenError(path, "not a regular file");
       checkHeader(path, stat.size);
-      const uncleanShutdown = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
-      inspect(path, integrityCheck === "full" || stat.size <= AUTO_FULL_CHECK_BYTES || uncleanShutdown);
+      // A closed database has no -wal left; one with frames means the last session ended in a crash.
+      const crashed = existsSync(`${path}-wal`) && statSync(`${path}-wal`).size > 0;
+      inspect(path, integrityCheck === "full" || stat.size <= AUTO_FULL_CHECK_BYTES || crashed);
     }
   } catch (e) {
     throw asOpenError(path, e);
@@ -125,6 +132,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     throw asOpenError(path, e);
   }
   try {
+    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // WAL: readers never block the writer, and a commit is one append to the -wal file.
     const mode = db.pragma("journal_mode = WAL", { simple: true });
     if (mode !== "wal") throw new Error(`journal_mode is ${String(mode)}, not wal`);
@@ -134,9 +142,11 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
     // far below a millisecond.
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
-    db.pragma(`busy_timeout = ${busyTimeoutMs}`);
     // Freed space is zeroed, so deleted text does not linger in free pages or unused cell space.
     db.pragma("secure_delete = ON");
+    // The store checkpoints when it goes idle (see Store), so that the fsync a checkpoint needs is not
+    // paid inside a user's write; SQLite's own checkpoint remains as a backstop for long write bursts.
+    db.pragma(`wal_autocheckpoint = ${AUTOCHECKPOINT_PAGES}`);
     migrate(db);
     return db;
   } catch (e) {

@@ -20,35 +20,8 @@ export function words(text: string): string[] {
   return text.normalize("NFKC").match(WORD) ?? [];
 }
 
-// Every token becomes an FTS5 string, so user text can never be read as FTS5 syntax
-// (NEAR, AND, *, ^, column filters, parentheses); the tokens never contain a double quote.
-const quote = (tokens: readonly string[]): string => `"${tokens.join(" ")}"`;
-
-const MAX_SEARCH_TOKENS = 32;
-
-/**
- * FTS5 query for a search box: all words must match (AND); text in balanced double quotes is a phrase.
- * Returns null when the input has no words.
- */
-export function searchQuery(input: string): string | null {
-  const parts = input.split('"');
-  // An unbalanced quote opens no phrase: its text is read as loose words.
-  const balanced = parts.length % 2 === 1;
-  const clauses: string[] = [];
-  let budget = MAX_SEARCH_TOKENS;
-  parts.forEach((part, i) => {
-    const tokens = words(part).slice(0, budget);
-    budget -= tokens.length;
-    if (tokens.length === 0) return;
-    const isPhrase = i % 2 === 1 && (balanced || i < parts.length - 1);
-    if (isPhrase) clauses.push(quote(tokens));
-    else for (const t of tokens) clauses.push(quote([t]));
-  });
-  return clauses.length > 0 ? clauses.join(" ") : null;
-}
-
-// Common English function words: they match most questions, add little to bm25 and cost the most to
-// scan, so the similar-question query leaves them out.
+// Common English function words. They match most messages, so they add little to bm25 while costing
+// the most to scan; queries leave them out where other words remain.
 const STOPWORDS = new Set(
   (
     "a about above after again against all am an and any are as at be because been before being below " +
@@ -62,21 +35,62 @@ const STOPWORDS = new Set(
   ).split(" "),
 );
 
-export const MAX_SIMILAR_TERMS = 8;
+const isStopword = (token: string): boolean => STOPWORDS.has(token.toLowerCase());
+
+// Every token becomes an FTS5 string, so user text can never be read as FTS5 syntax
+// (NEAR, AND, *, ^, column filters, parentheses); the tokens never contain a double quote.
+const quote = (tokens: readonly string[]): string => `"${tokens.join(" ")}"`;
+
+const MAX_SEARCH_TOKENS = 32;
 
 /**
- * The distinctive terms of a new message, longest first (length is a cheap proxy for rarity),
- * at most MAX_SIMILAR_TERMS, as an FTS5 OR query. Null when nothing distinctive is left.
+ * FTS5 query for a search box: all words must match (AND); text in balanced double quotes is a phrase.
+ * Loose stopwords are dropped unless nothing else is left. Returns null when the input has no words.
  */
-export function similarQuery(text: string): string | null {
+export function searchQuery(input: string): string | null {
+  const parts = input.split('"');
+  // An unbalanced quote opens no phrase: its text is read as loose words.
+  const balanced = parts.length % 2 === 1;
+  const phrases: string[] = [];
+  const loose: string[] = [];
+  let budget = MAX_SEARCH_TOKENS;
+  parts.forEach((part, i) => {
+    const tokens = words(part).slice(0, budget);
+    budget -= tokens.length;
+    if (tokens.length === 0) return;
+    const isPhrase = i % 2 === 1 && (balanced || i < parts.length - 1);
+    if (isPhrase) phrases.push(quote(tokens));
+    else loose.push(...tokens);
+  });
+  const significant = loose.filter((t) => !isStopword(t));
+  const kept = phrases.length + significant.length > 0 ? significant : loose;
+  const clauses = [...phrases, ...kept.map((t) => quote([t]))];
+  return clauses.length > 0 ? clauses.join(" ") : null;
+}
+
+const MAX_SIMILAR_TERMS = 12;
+
+/**
+ * The candidate terms of a new message for finding similar questions: no stopwords, no duplicates,
+ * longest first (a cheap proxy for rarity), at most MAX_SIMILAR_TERMS.
+ */
+export function distinctiveTerms(text: string): string[] {
   const seen = new Set<string>();
   for (const w of words(text)) {
     const t = w.toLowerCase();
-    if (t.length < 2 || STOPWORDS.has(t)) continue;
-    seen.add(t);
+    if (t.length >= 2 && !STOPWORDS.has(t)) seen.add(t);
   }
-  const terms = [...seen].sort((a, b) => b.length - a.length).slice(0, MAX_SIMILAR_TERMS);
-  return terms.length > 0 ? terms.map((t) => quote([t])).join(" OR ") : null;
+  return [...seen].sort((a, b) => b.length - a.length).slice(0, MAX_SIMILAR_TERMS);
+}
+
+/** FTS5 query matching any of the terms. */
+export function anyOf(terms: readonly string[]): string {
+  return terms.map((t) => quote([t])).join(" OR ");
+}
+
+/** FTS5 query for one term. */
+export function term(t: string): string {
+  return quote([t]);
 }
 
 export const SNIPPET_OPEN = "\u0002";
