@@ -224,6 +224,9 @@ export class Store {
       markInterrupted: db.prepare<[number], { id: string }>(
         "UPDATE messages SET status = 'interrupted', updated_at = ? WHERE status = 'streaming' RETURNING id",
       ),
+      allConversationIds: db
+        .prepare<[], string>("SELECT id FROM conversations ORDER BY created_at, id")
+        .pluck(),
       putTokens: db.prepare("INSERT OR REPLACE INTO message_tokens (message_id, model_id, tokens) VALUES (?, ?, ?)"),
       getTokens: db
         .prepare<[string, string], Buffer>("SELECT tokens FROM message_tokens WHERE message_id = ? AND model_id = ?")
@@ -463,8 +466,8 @@ export class Store {
 
   /** One conversation (pass its id) or all, with every branch, status and stat. */
   exportJson(conversationIds?: readonly string[]): ExportFile {
-    const ids = conversationIds ?? this.db.prepare("SELECT id FROM conversations ORDER BY created_at, id").pluck().all();
-    return exportConversations(this.db, ids as string[], this.now());
+    const ids = conversationIds ?? this.s.allConversationIds.all();
+    return exportConversations(this.db, ids, this.now());
   }
 
   importJson(data: unknown, options?: ImportOptions): ImportResult {

@@ -99,6 +99,38 @@ describe("full-text search", () => {
     expect(store.search("CAFÉ").map((h) => h.messageId)).toEqual([ids[1]?.q]);
   });
 
+  it("ranks a very broad query among its newest 10,000 matches", () => {
+    const store = openStore();
+    const messages = Array.from({ length: 10_050 }, (_, i) => ({
+      id: `m${i}`,
+      parentId: i === 0 ? null : `m${i - 1}`,
+      activeChildId: i === 10_049 ? null : `m${i + 1}`,
+      role: "user" as const,
+      // The oldest message is the best match by far; a rare word marks it too.
+      content: i === 0 ? "kettle kettle kettle kettle zephyr" : `kettle number ${i} in a long list of kitchen things`,
+      status: "complete" as const,
+      error: null,
+      createdAt: i,
+      updatedAt: i,
+      model: null,
+      stats: null,
+    }));
+    store.importJson({
+      format: "reprise.conversations",
+      version: 1,
+      exportedAt: 0,
+      conversations: [
+        { id: "c", title: "kitchen", createdAt: 0, updatedAt: 0, model: null, settings: {}, pinned: false, activeRootId: "m0", messages },
+      ],
+    });
+    const broad = store.search("kettle", { limit: 5 });
+    expect(broad).toHaveLength(5);
+    expect(broad.map((h) => h.messageId)).not.toContain("m0");
+    expect(broad.every((h) => Number(h.messageId.slice(1)) >= 50)).toBe(true);
+    // A query under the window is ranked in full and finds it.
+    expect(store.search("kettle zephyr").map((h) => h.messageId)).toEqual(["m0"]);
+  });
+
   it("builds only quoted-string FTS5 queries", () => {
     expect(searchQuery('say "hello world" NEAR(x*')).toBe('"hello world" "say" "NEAR" "x"');
     // Stopwords only count when there is nothing else.
