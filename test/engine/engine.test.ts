@@ -1,0 +1,58 @@
+import type { Token } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Engine, type EngineChat } from "../../electron/engine/engine";
+import { testModelPath } from "../helpers/model";
+
+let engine: Engine;
+
+beforeAll(async () => {
+  engine = await Engine.load({ modelPath: await testModelPath(), contextSize: 1024 });
+});
+afterAll(() => engine?.dispose());
+
+const prompt = [{ role: "user" as const, text: "Name three colours of the rainbow." }];
+
+describe("engine on the real model", () => {
+  it("streams a non-empty greedy reply, and the same tokens twice", async () => {
+    const runs: { tokens: Token[]; text: string; streamed: string }[] = [];
+    for (let run = 0; run < 2; run++) {
+      // A fresh chat each time, so the second run cannot reuse the first one's state.
+      const chat: EngineChat = await engine.openChat();
+      let streamed = "";
+      const reply = await chat.reply(prompt, { maxTokens: 24, onText: (text) => (streamed += text) });
+      await chat.dispose();
+      runs.push({ tokens: reply.tokens, text: reply.text, streamed });
+    }
+    const [first, second] = runs;
+    expect(first!.tokens.length).toBeGreaterThan(0);
+    expect(first!.text.trim().length).toBeGreaterThan(0);
+    expect(first!.streamed).toBe(first!.text);
+    expect(second!.tokens).toEqual(first!.tokens);
+    expect(engine.detokenize(first!.tokens)).toBe(first!.text);
+  });
+
+  it("stops at maxTokens and reports why", async () => {
+    const chat = await engine.openChat();
+    const reply = await chat.reply(prompt, { maxTokens: 5 });
+    await chat.dispose();
+    expect(reply.tokens.length).toBe(5);
+    expect(reply.stopReason).toBe("maxTokens");
+  });
+
+  it("stops when aborted and keeps what it wrote", async () => {
+    const chat = await engine.openChat();
+    const controller = new AbortController();
+    let chunks = 0;
+    const reply = await chat.reply(prompt, {
+      maxTokens: 200,
+      signal: controller.signal,
+      onText: () => {
+        if (++chunks === 3) controller.abort();
+      },
+    });
+    await chat.dispose();
+    expect(reply.stopReason).toBe("abort");
+    expect(reply.tokens.length).toBeGreaterThanOrEqual(3);
+    expect(reply.tokens.length).toBeLessThan(200);
+  });
+});
