@@ -36,8 +36,8 @@ interface QuestionRow {
 // answer, same answer as a better candidate, exact repeats already listed).
 const OVERFETCH = 4;
 
-// FTS5 computes bm25 for every row that matches before it can sort, about 1.5 µs a row here, so a word
-// found in a quarter of a million messages would cost 400 ms. Ranking is therefore limited to the
+// FTS5 computes bm25 for every row that matches before it can sort, about 1 µs a row on a 2-core
+// machine, so a word found in a third of a million messages would cost 300 ms. Ranking is therefore limited to the
 // newest WINDOW matches: every query under that many matches is ranked in full, and a very broad one
 // is ranked among the most recent, which in a chat history are also the likeliest to be wanted.
 // The bound is cast because better-sqlite3 binds JS numbers as REAL, and FTS5 ignores a rowid
@@ -57,13 +57,13 @@ export class SearchIndex {
 
   constructor(db: Database.Database) {
     this.s = {
-      // The MATERIALIZED CTE keeps FTS5 in charge of ORDER BY rank LIMIT, so bm25 and snippet()
-      // run inside the index and snippets are only built for the rows returned.
       searchWindowStart: db
         .prepare<{ query: string; skip: number }, number>(
           "SELECT rowid FROM messages_fts WHERE messages_fts MATCH @query ORDER BY rowid DESC LIMIT 1 OFFSET @skip",
         )
         .pluck(),
+      // The MATERIALIZED CTE keeps FTS5 in charge of ORDER BY rank LIMIT, so snippets are only built
+      // for the rows returned.
       search: db.prepare<{ query: string; from: number; limit: number; offset: number }, HitRow>(
         `WITH hits AS MATERIALIZED (
            SELECT rowid AS seq, rank, snippet(messages_fts, 0, char(2), char(3), '…', 16) AS snippet

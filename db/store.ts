@@ -70,11 +70,6 @@ export interface DeleteResult {
   purged: boolean;
 }
 
-/** Columns for the message tree, in the order the path query needs them. */
-const MESSAGE_COLUMNS =
-  "m.seq, m.id, m.conversation_id, m.parent_id, m.active_child_id, m.role, m.content, m.status, m.error, " +
-  "m.created_at, m.updated_at, m.model, m.stats, m.question_hash";
-
 // A checkpoint costs an fsync (about 15 ms here): run it once writes pause rather than inside one.
 // Streaming updates come several times a second, so a reply being written never waits for it.
 const IDLE_CHECKPOINT_MS = 500;
@@ -138,8 +133,19 @@ export class Store {
   private readonly s;
   private idleTimer: NodeJS.Timeout | null = null;
 
+  /**
+   * Opens the store at `path`, creating it if there is no file. Throws a BadDatabaseError subclass
+   * (NotSQLiteError, TruncatedDatabaseError, CorruptDatabaseError, NewerVersionError,
+   * ForeignDatabaseError, CannotOpenError) when the file cannot be used; see `startFresh`.
+   */
   static open(path: string, options: StoreOptions = {}): Store {
-    return new Store(path, openDatabase(path, options), options.clock ?? Date.now);
+    const db = openDatabase(path, options);
+    try {
+      return new Store(path, db, options.clock ?? Date.now);
+    } catch (e) {
+      db.close();
+      throw e;
+    }
   }
 
   /**
@@ -213,7 +219,7 @@ export class Store {
            SELECT m.seq, m.active_child_id, w.depth + 1 FROM walk w JOIN messages m ON m.id = w.next
            WHERE w.depth < ?
          )
-         SELECT ${MESSAGE_COLUMNS},
+         SELECT m.*,
            CASE WHEN m.parent_id IS NULL
              THEN (SELECT json_group_array(s.id ORDER BY s.seq) FROM messages s
                    WHERE s.conversation_id = m.conversation_id AND s.parent_id IS NULL)
