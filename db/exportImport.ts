@@ -41,7 +41,7 @@ export interface ImportResult {
 export function exportConversations(db: Database.Database, ids: readonly string[], now: number): ExportFile {
   const getConversation = db.prepare<[string], ConversationRow>("SELECT * FROM conversations WHERE id = ?");
   const getMessages = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq");
-  // One read transaction: the file is a consistent snapshot even while the app keeps writing.
+  // One transaction, so that the file is one consistent snapshot.
   const conversations = db.transaction(() =>
     ids.map((id) => {
       const row = getConversation.get(id);

@@ -1,5 +1,15 @@
 import type Database from "better-sqlite3";
-import { anyOf, distinctiveTerms, normalizeQuestion, questionHash, searchQuery, snippetSegments, term } from "./text.js";
+import {
+  SNIPPET_CLOSE,
+  SNIPPET_OPEN,
+  anyOf,
+  distinctiveTerms,
+  normalizeQuestion,
+  questionHash,
+  searchQuery,
+  snippetSegments,
+  term,
+} from "./text.js";
 import type { ReferenceCandidate, Role, SearchHit } from "./types.js";
 
 export interface SearchOptions {
@@ -64,9 +74,12 @@ export class SearchIndex {
         .pluck(),
       // The MATERIALIZED CTE keeps FTS5 in charge of ORDER BY rank LIMIT, so snippets are only built
       // for the rows returned.
-      search: db.prepare<{ query: string; from: number; limit: number; offset: number }, HitRow>(
+      search: db.prepare<
+        { query: string; from: number; limit: number; offset: number; open: string; close: string },
+        HitRow
+      >(
         `WITH hits AS MATERIALIZED (
-           SELECT rowid AS seq, rank, snippet(messages_fts, 0, char(2), char(3), '…', 16) AS snippet
+           SELECT rowid AS seq, rank, snippet(messages_fts, 0, @open, @close, '…', 16) AS snippet
            FROM messages_fts WHERE messages_fts MATCH @query AND rowid >= CAST(@from AS INTEGER)
            ORDER BY rank LIMIT @limit OFFSET @offset
          )
@@ -118,7 +131,8 @@ export class SearchIndex {
     const offset = Math.max(0, options.offset ?? 0);
     const skip = Math.max(SEARCH_WINDOW, offset + limit) - 1;
     const from = this.s.searchWindowStart.get({ query, skip }) ?? 0;
-    return this.s.search.all({ query, from, limit, offset }).map((r) => ({
+    const markers = { open: SNIPPET_OPEN, close: SNIPPET_CLOSE };
+    return this.s.search.all({ query, from, limit, offset, ...markers }).map((r) => ({
       messageId: r.id,
       conversationId: r.conversation_id,
       conversationTitle: r.title,
@@ -146,10 +160,10 @@ export class SearchIndex {
     const consider = (rows: QuestionRow[], exact: boolean) => {
       for (const q of rows) {
         if (results.length >= limit) return;
-        if (seenQuestions.has(q.seq)) continue;
-        seenQuestions.add(q.seq);
         // A 48-bit hash can collide; the texts decide.
         if (exact && normalizeQuestion(q.content) !== normalized) continue;
+        if (seenQuestions.has(q.seq)) continue;
+        seenQuestions.add(q.seq);
         const answer = this.s.answer.get({ question: q.id, active: q.active_child_id });
         if (!answer || seenAnswers.has(answer.content)) continue;
         seenAnswers.add(answer.content);

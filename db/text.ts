@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import type { SnippetSegment } from "./types.js";
 
 // Word characters as FTS5's unicode61 tokenizer sees them (letters, numbers, marks, private use).
 const WORD = /[\p{L}\p{N}\p{M}\p{Co}]+/gu;
@@ -16,7 +17,7 @@ export function questionHash(text: string): number | null {
   return createHash("sha256").update(normalized).digest().readUIntBE(0, 6);
 }
 
-export function words(text: string): string[] {
+function words(text: string): string[] {
   return text.normalize("NFKC").match(WORD) ?? [];
 }
 
@@ -93,12 +94,14 @@ export function term(t: string): string {
   return quote([t]);
 }
 
+// Control characters that chat text practically never holds, so they cannot be confused with it; the UI
+// receives segments, never markup to interpret.
 export const SNIPPET_OPEN = "\u0002";
 export const SNIPPET_CLOSE = "\u0003";
 
 /** Splits snippet() output (matches wrapped in SNIPPET_OPEN/SNIPPET_CLOSE) into segments. */
-export function snippetSegments(marked: string): { text: string; match: boolean }[] {
-  const segments: { text: string; match: boolean }[] = [];
+export function snippetSegments(marked: string): SnippetSegment[] {
+  const segments: SnippetSegment[] = [];
   let match = false;
   let text = "";
   const flush = () => {
