@@ -1,28 +1,38 @@
 import os from "node:os";
 import path from "node:path";
 import {
+  InputLookupTokenPredictor,
   LlamaChat,
+  resolveChatWrapper,
   type ChatHistoryItem,
+  type ChatWrapper,
   type LlamaContext,
   type LlamaModel,
   type Token,
   type TokenPredictor,
 } from "node-llama-cpp";
+import { modelCacheDir } from "../paths";
+import { loadCostCurve } from "./costCurve";
+import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
+import { ReferencePredictor, type CopiedSpan, type Reference } from "./referencePredictor";
 
 export interface EngineOptions {
   modelPath: string;
   /** Tokens each chat can hold (prompt and reply). */
   contextSize?: number;
   /**
-   * CPU threads for evaluation. The default leaves one core free: llama.cpp's
-   * threads wait for each other at every layer, and when another program takes
-   * one of them off a core, a two-thread evaluation becomes hundreds of times
-   * slower (measured on a 2-core machine with one busy process: 19 ms a token
-   * on one thread, over 2 s on two).
+   * CPU threads for evaluation; all cores by default. Fewer threads make
+   * verification batches relatively dearer (measured on 2 cores: 17 tokens cost
+   * 7.9 single-token evaluations on one thread, 3.1 on two), but llama.cpp's
+   * threads wait for each other at every layer, so when another busy program
+   * takes a core away, evaluation on all cores slows down by orders of
+   * magnitude. The threads setting is the way out on a loaded machine.
    */
   threads?: number;
+  /** Where the measured cost curve is kept; defaults to the model cache. */
+  cacheDir?: string;
 }
 
 /** One turn of a conversation as the engine sees it. */
@@ -31,12 +41,41 @@ export interface ChatTurn {
   text: string;
 }
 
+/**
+ * How a chat drafts tokens: `reference` is Reprise's predictor, `builtin` is
+ * node-llama-cpp's InputLookupTokenPredictor (for comparison in the benchmark),
+ * `off` is plain decoding.
+ */
+export type Drafting = "reference" | "builtin" | "off";
+
 export interface ReplyOptions {
   maxTokens?: number;
   /** 0 (the default) decodes greedily. */
   temperature?: number;
+  /**
+   * Penalty for repeating recent tokens (1 = none). node-llama-cpp builds the
+   * penalty list from committed tokens only, so drafted positions would be
+   * penalized differently than in plain decoding: drafting is off while it is set.
+   */
+  repeatPenalty?: number;
   signal?: AbortSignal;
   onText?: (text: string) => void;
+  /** Documents beyond the conversation itself that the reply may copy from. */
+  references?: readonly Reference[];
+}
+
+export interface ReplyStats {
+  tokens: number;
+  forwardPasses: number;
+  drafted: number;
+  accepted: number;
+  ms: number;
+  tokensPerSecond: number;
+  copiedSpans: CopiedSpan[];
+  /** Time the reference predictor spent on its index and lookups. */
+  predictorMs: number;
+  /** Whether drafting ran for this reply, and if not, why. */
+  drafting: { on: true } | { on: false; reason: string };
 }
 
 export interface Reply {
@@ -44,32 +83,40 @@ export interface Reply {
   /** The tokens the model produced, in order: what lossless decoding is judged on. */
   tokens: Token[];
   stopReason: "eogToken" | "maxTokens" | "abort" | "other";
-  ms: number;
+  stats: ReplyStats;
 }
 
 const defaultContextSize = 4096;
 
 /** A loaded GGUF model; chats are opened on it. */
 export class Engine {
+  private policy: Promise<DraftPolicy> | undefined;
+  /** The model's chat template, shared by every chat and by `renderTurns`. */
+  readonly chatWrapper: ChatWrapper;
+
   private constructor(
     readonly model: LlamaModel,
     readonly modelPath: string,
     private readonly contextSize: number,
     readonly threads: number,
-  ) {}
+    private readonly cacheDir: string,
+  ) {
+    this.chatWrapper = resolveChatWrapper(model);
+  }
 
   /** Validates the file first so a bad one fails with a `ModelFileError` that names it. */
   static async load({
     modelPath,
     contextSize = defaultContextSize,
-    threads = Math.max(1, os.availableParallelism() - 1),
+    threads = os.availableParallelism(),
+    cacheDir = modelCacheDir(),
   }: EngineOptions): Promise<Engine> {
     const resolved = path.resolve(modelPath);
     await validateModelFile(resolved);
     const binding = await llama();
     try {
       const model = await binding.loadModel({ modelPath: resolved });
-      return new Engine(model, resolved, contextSize, threads);
+      return new Engine(model, resolved, contextSize, threads, cacheDir);
     } catch (error) {
       throw new ModelFileError("damaged", resolved, `Could not load model ${resolved}: ${(error as Error).message}`);
     }
@@ -87,26 +134,62 @@ export class Engine {
     return this.model.detokenize(tokens);
   }
 
+  /** The measured cost of verifying drafts on this machine (measured on first use, then cached). */
+  async costCurve(): Promise<CostCurve> {
+    return (await this.draftPolicy()).cost;
+  }
+
   /**
-   * Opens a chat with its own context. `tokenPredictor` drafts tokens for every
-   * evaluation on the chat's sequence.
+   * One policy for every chat of the engine, so what drafts taught in one
+   * conversation serves the next.
+   */
+  private draftPolicy(): Promise<DraftPolicy> {
+    this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then(
+      (curve) => new DraftPolicy(curve),
+    );
+    return this.policy;
+  }
+
+  /**
+   * Turns as the model reads them, through its chat template: the form a past
+   * answer must have to be matched against a conversation's live context.
+   */
+  renderTurns(turns: readonly ChatTurn[]): Token[] {
+    const { contextText } = this.chatWrapper.generateContextState({ chatHistory: toHistory(turns) });
+    return contextText.tokenize(this.model.tokenizer);
+  }
+
+  /**
+   * Opens a chat with its own context.
    *
    * `swaFullCache` keeps Gemma 3's sliding-window layers in a full-size cache:
    * rejected drafts are then removed by position and the state is exactly what
    * it was, with no checkpoint to save before every draft.
    */
-  async openChat({ tokenPredictor }: { tokenPredictor?: TokenPredictor } = {}): Promise<EngineChat> {
+  async openChat({ drafting = "reference" }: { drafting?: Drafting } = {}): Promise<EngineChat> {
+    const predictor =
+      drafting === "reference"
+        ? new ReferencePredictor(await this.draftPolicy())
+        : drafting === "builtin"
+          ? new InputLookupTokenPredictor()
+          : undefined;
     const context = await this.model.createContext({
       contextSize: this.contextSize,
       threads: this.threads,
       swaFullCache: true,
     });
-    return new EngineChat(this, context, tokenPredictor);
+    return new EngineChat(this, context, predictor);
   }
 
   async dispose(): Promise<void> {
     await this.model.dispose();
   }
+}
+
+function toHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
+  return turns.map((turn) =>
+    turn.role === "assistant" ? { type: "model", response: [turn.text] } : { type: turn.role, text: turn.text },
+  );
 }
 
 /** A conversation's evaluation state: turns that were evaluated before are not evaluated again. */
@@ -116,9 +199,12 @@ export class EngineChat {
   constructor(
     readonly engine: Engine,
     private readonly context: LlamaContext,
-    tokenPredictor: TokenPredictor | undefined,
+    private readonly predictor: TokenPredictor | undefined,
   ) {
-    this.chat = new LlamaChat({ contextSequence: context.getSequence({ tokenPredictor }) });
+    this.chat = new LlamaChat({
+      contextSequence: context.getSequence({ tokenPredictor: predictor }),
+      chatWrapper: engine.chatWrapper,
+    });
   }
 
   get sequence() {
@@ -127,32 +213,52 @@ export class EngineChat {
 
   /** Generates the assistant's reply to the conversation `turns` (the last one is the user's). */
   async reply(turns: readonly ChatTurn[], options: ReplyOptions = {}): Promise<Reply> {
-    const history: ChatHistoryItem[] = turns.map((turn) =>
-      turn.role === "assistant" ? { type: "model", response: [turn.text] } : { type: turn.role, text: turn.text },
-    );
+    const history = toHistory(turns);
     history.push({ type: "model", response: [] });
+    const reference = this.predictor instanceof ReferencePredictor ? this.predictor : undefined;
+    const penalized = options.repeatPenalty !== undefined && options.repeatPenalty !== 1;
+    if (reference) {
+      reference.setReferences(options.references ?? []);
+      reference.enabled = !penalized;
+      reference.takeStats();
+    }
+    const before = this.sequence.tokenPredictions;
     const tokens: Token[] = [];
     const started = performance.now();
     const result = await this.chat.generateResponse(history, {
       maxTokens: options.maxTokens,
       temperature: options.temperature ?? 0,
-      // A repeat penalty makes drafted positions sample differently than plain
-      // decoding would, so it stays off unless the caller turns drafting off.
-      repeatPenalty: false,
+      repeatPenalty: penalized ? { penalty: options.repeatPenalty } : false,
       signal: options.signal,
       stopOnAbortSignal: true,
       onToken: (chunk) => tokens.push(...chunk),
       onTextChunk: options.onText,
     });
+    const ms = performance.now() - started;
+    const after = this.sequence.tokenPredictions;
+    const drafts = reference?.takeStats();
+    const accepted = after.used - before.used;
+    const stopReason = result.metadata.stopReason;
     return {
       text: result.response,
       tokens,
-      stopReason: result.metadata.stopReason === "eogToken" ||
-        result.metadata.stopReason === "maxTokens" ||
-        result.metadata.stopReason === "abort"
-        ? result.metadata.stopReason
-        : "other",
-      ms: performance.now() - started,
+      stopReason:
+        stopReason === "eogToken" || stopReason === "maxTokens" || stopReason === "abort" ? stopReason : "other",
+      stats: {
+        tokens: tokens.length,
+        forwardPasses: tokens.length - accepted,
+        drafted: after.validated + after.refuted - (before.validated + before.refuted),
+        accepted,
+        ms,
+        tokensPerSecond: tokens.length / (ms / 1000),
+        copiedSpans: drafts?.copiedSpans ?? [],
+        predictorMs: drafts?.predictorMs ?? 0,
+        drafting: !this.predictor
+          ? { on: false, reason: "drafting is off" }
+          : penalized && reference
+            ? { on: false, reason: "a repeat penalty is set: drafted tokens would be penalized differently" }
+            : { on: true },
+      },
     };
   }
 

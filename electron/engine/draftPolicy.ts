@@ -1,0 +1,116 @@
+/**
+ * How long a draft should be. Verification is not free: on a small CPU a batch
+ * of k tokens can cost several times one token, because every drafted position
+ * needs the model's full output layer. A draft pays only when the tokens it is
+ * expected to yield outweigh what its batch costs, so the policy weighs the
+ * measured cost curve against acceptance rates learned from earlier drafts.
+ */
+
+/** `relative[n - 1]`: time to evaluate a batch of n tokens over the time for one. */
+export interface CostCurve {
+  relative: number[];
+  /** Milliseconds for one token, for reports. */
+  singleTokenMs: number;
+}
+
+export const maxDraftLength = 16;
+
+/**
+ * How trustworthy a match is, by what backs it. Long matches and continuations
+ * of a span that was just copied successfully are accepted far more often than
+ * a match on a token or two.
+ */
+export type Evidence = "continuation" | "long" | "medium" | "short" | "single";
+
+export function evidenceOf(matchLength: number, continuesSpan: boolean): Evidence {
+  if (continuesSpan) return "continuation";
+  if (matchLength >= 8) return "long";
+  if (matchLength >= 4) return "medium";
+  if (matchLength >= 2) return "short";
+  return "single";
+}
+
+/** Prior acceptance rates of the first drafted token, worth `priorWeight` observations each. */
+const firstTokenPrior: Record<Evidence, number> = {
+  continuation: 0.85,
+  long: 0.75,
+  medium: 0.55,
+  short: 0.3,
+  single: 0.1,
+};
+/** Prior rate at which a drafted token is accepted given the one before it was. */
+const nextTokenPrior = 0.85;
+const priorWeight = 4;
+
+class Rate {
+  constructor(
+    private hits: number,
+    private trials: number,
+  ) {}
+  get value(): number {
+    return this.hits / this.trials;
+  }
+  add(hits: number, trials: number): void {
+    this.hits += hits;
+    this.trials += trials;
+  }
+}
+
+export interface DraftOutcome {
+  evidence: Evidence;
+  drafted: number;
+  accepted: number;
+  /** False when generation stopped before the whole draft was judged. */
+  complete: boolean;
+}
+
+export class DraftPolicy {
+  private readonly first = new Map<Evidence, Rate>();
+  private readonly next = new Map<Evidence, Rate>();
+
+  constructor(readonly cost: CostCurve) {
+    for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) {
+      this.first.set(evidence, new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight));
+      this.next.set(evidence, new Rate(nextTokenPrior * priorWeight, priorWeight));
+    }
+  }
+
+  /** Estimated acceptance of the first drafted token and of each one after it. */
+  rates(evidence: Evidence): { first: number; next: number } {
+    return { first: this.first.get(evidence)!.value, next: this.next.get(evidence)!.value };
+  }
+
+  /**
+   * The draft length with the most expected tokens per unit of time, or 0 when
+   * no draft beats plain decoding. A draft of k yields 1 + E[accepted] tokens
+   * for the cost of a batch of k + 1.
+   */
+  length(evidence: Evidence, available: number): number {
+    const { first, next } = this.rates(evidence);
+    const limit = Math.min(available, maxDraftLength, this.cost.relative.length - 1);
+    let best = 0;
+    let bestRate = 1;
+    let expected = 0;
+    let reach = first;
+    for (let k = 1; k <= limit; k++) {
+      expected += reach;
+      reach *= next;
+      const rate = (1 + expected) / this.cost.relative[k]!;
+      if (rate > bestRate) {
+        best = k;
+        bestRate = rate;
+      }
+    }
+    // Ties and hair-thin gains go to plain decoding: a turn with nothing to copy must not slow down.
+    return bestRate > 1.03 ? best : 0;
+  }
+
+  /** Learns from how a draft fared. */
+  record({ evidence, drafted, accepted, complete }: DraftOutcome): void {
+    if (drafted === 0) return;
+    const rejected = complete && accepted < drafted;
+    if (accepted > 0 || rejected) this.first.get(evidence)!.add(accepted > 0 ? 1 : 0, 1);
+    const nextTrials = Math.max(0, accepted - 1) + (rejected && accepted > 0 ? 1 : 0);
+    if (nextTrials > 0) this.next.get(evidence)!.add(Math.max(0, accepted - 1), nextTrials);
+  }
+}
