@@ -16,7 +16,7 @@ import { loadCostCurve } from "./costCurve";
 import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
-import { ReferencePredictor, type CopiedSpan, type Reference } from "./referencePredictor";
+import { ReferencePredictor, type Reference } from "./referencePredictor";
 
 export interface EngineOptions {
   modelPath: string;
@@ -62,6 +62,17 @@ export interface ReplyOptions {
   onText?: (text: string) => void;
   /** Documents beyond the conversation itself that the reply may copy from. */
   references?: readonly Reference[];
+}
+
+/** A run of the reply copied from a reference: where it came from and where it stands in the reply. */
+export interface CopiedSpan {
+  sourceId: string;
+  /** Token range [start, end) in the source document. */
+  sourceStart: number;
+  sourceEnd: number;
+  /** Character range [start, end) in the reply's text. */
+  textStart: number;
+  textEnd: number;
 }
 
 export interface ReplyStats {
@@ -251,7 +262,13 @@ export class EngineChat {
         accepted,
         ms,
         tokensPerSecond: tokens.length / (ms / 1000),
-        copiedSpans: drafts?.copiedSpans ?? [],
+        copiedSpans: (drafts?.copiedSpans ?? []).map((span) => ({
+          sourceId: span.sourceId,
+          sourceStart: span.start,
+          sourceEnd: span.end,
+          textStart: this.engine.detokenize(tokens.slice(0, span.replyStart)).length,
+          textEnd: this.engine.detokenize(tokens.slice(0, span.replyStart + span.end - span.start)).length,
+        })),
         predictorMs: drafts?.predictorMs ?? 0,
         drafting: !this.predictor
           ? { on: false, reason: "drafting is off" }

@@ -14,6 +14,8 @@ export interface CopiedSpan {
   /** Token range [start, end) in the source document. */
   start: number;
   end: number;
+  /** Where the run begins in the reply's tokens. */
+  replyStart: number;
 }
 
 export interface DraftStats {
@@ -32,6 +34,8 @@ export const contextId = "context";
 const maxMatchLength = 32;
 
 interface PendingDraft {
+  /** Position of the draft's first token in the reply. */
+  replyAt: number;
   tokens: Token[];
   doc: ReferenceDocument;
   start: number;
@@ -60,6 +64,8 @@ export class ReferencePredictor extends TokenPredictor {
   /** Accepted and drafted tokens per document: how often its continuations were right. */
   private readonly record = new Map<string, { accepted: number; drafted: number }>();
   private stats: DraftStats = emptyStats();
+  /** Length of the live context when the reply began: reply positions count from here. */
+  private replyBase = 0;
 
   /** When false, nothing is drafted: for sampler settings under which drafting is not exact. */
   enabled = true;
@@ -94,6 +100,7 @@ export class ReferencePredictor extends TokenPredictor {
     this.timed(() => {
       this.settle(false);
       this.index.replace(this.context, stateTokens);
+      this.replyBase = stateTokens.length;
       this.span = undefined;
     });
   }
@@ -120,7 +127,8 @@ export class ReferencePredictor extends TokenPredictor {
       const length = this.policy.length(evidence, available);
       if (length === 0) return [];
       const tokens = match.doc.tokens.slice(match.next, match.next + length) as Token[];
-      this.pending = { tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
+      const replyAt = this.context.tokens.length - this.replyBase;
+      this.pending = { replyAt, tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
       this.stats.drafts++;
       this.stats.drafted += tokens.length;
       return tokens;
@@ -184,7 +192,7 @@ export class ReferencePredictor extends TokenPredictor {
     record.drafted += judged ? pending.tokens.length : accepted;
     this.record.set(pending.doc.id, record);
     this.stats.accepted += accepted;
-    if (accepted > 0) this.addSpan(pending.doc.id, pending.start, pending.start + accepted);
+    if (accepted > 0) this.addSpan(pending.doc.id, pending.start, pending.start + accepted, pending.replyAt);
     // A fully accepted draft is followed by the model's own next token, which
     // may again equal the document's: keep copying from there if it does.
     const resume = pending.start + accepted;
@@ -196,10 +204,10 @@ export class ReferencePredictor extends TokenPredictor {
           : undefined;
   }
 
-  private addSpan(sourceId: string, start: number, end: number): void {
+  private addSpan(sourceId: string, start: number, end: number, replyStart: number): void {
     const last = this.stats.copiedSpans.at(-1);
     if (last && last.sourceId === sourceId && last.end === start) last.end = end;
-    else this.stats.copiedSpans.push({ sourceId, start, end });
+    else this.stats.copiedSpans.push({ sourceId, start, end, replyStart });
   }
 
   private timed<T>(work: () => T): T {
