@@ -8,13 +8,25 @@ export type FinalStatus = Exclude<MessageStatus, "streaming">;
 export const ROLES: readonly Role[] = ["system", "user", "assistant"];
 export const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "interrupted", "error"];
 
+/**
+ * A run of a generated reply that was drafted from a reference and accepted by the model.
+ * `start`/`end` are the names the first stats used for the text offsets; they stay required so
+ * stats written then still read, and `sourceStart`/`sourceEnd` (absent in those) locate the run in
+ * the source.
+ */
 export interface CopiedSpan {
   /** What the span was copied from (a message id, or another reference id chosen by the engine). */
   sourceId: string;
-  /** Offsets in the generated text, end exclusive. */
+  /** Character offsets in the generated text, end exclusive. */
   start: number;
   end: number;
+  /** Token range [sourceStart, sourceEnd) in the source as the model reads it (its chat template). */
+  sourceStart?: number;
+  sourceEnd?: number;
 }
+
+/** Whether drafting ran for a reply, and if not, why (e.g. a repeat penalty makes drafts inexact). */
+export type DraftingInfo = { on: true } | { on: false; reason: string };
 
 export interface MessageStats {
   tokens: number;
@@ -24,6 +36,16 @@ export interface MessageStats {
   ms: number;
   tokensPerSecond: number;
   copiedSpans: CopiedSpan[];
+  // The fields below are newer than the first stats and absent in messages written before them.
+  drafting?: DraftingInfo;
+  /** Time the reference predictor spent on its index and lookups. */
+  predictorMs?: number;
+  /** Milliseconds from the start of generation to the first text. */
+  firstTokenMs?: number;
+  /** Tokens of conversation the model read for this reply (after any truncation). */
+  promptTokens?: number;
+  /** Oldest turns left out because the conversation no longer fit the context window. */
+  truncatedTurns?: number;
 }
 
 export type ConversationSettings = { [key: string]: JsonValue };

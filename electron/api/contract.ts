@@ -1,0 +1,437 @@
+/**
+ * The one API of Reprise. The chat service implements `RepriseApi`; the HTTP server and the Electron
+ * preload bridge are thin transports over it, and the renderer talks to `RepriseApi` whichever
+ * transport it has. `operations` is the route table: each operation's name (= method name), HTTP
+ * method and path, request validator, and whether it streams.
+ *
+ * Browser-safe: no Node imports (the renderer imports this file). Changes are additive only.
+ */
+import type {
+  Conversation,
+  ConversationSummary,
+  Message,
+  Page,
+  PathMessage,
+  SearchHit,
+} from "../../db/types";
+import { array, boolean, number, object, oneOf, optional, string, type Schema } from "./schema";
+
+export type {
+  Conversation,
+  ConversationSummary,
+  CopiedSpan,
+  DraftingInfo,
+  Message,
+  MessageStats,
+  MessageStatus,
+  Page,
+  PathMessage,
+  Role,
+  SearchHit,
+  SnippetSegment,
+} from "../../db/types";
+export { ApiError, errorStatus, type ErrorBody, type ErrorCode } from "./errors";
+export { ValidationError } from "./schema";
+
+// ---------------------------------------------------------------------------------------------
+// Shared limits
+
+/** Longest message text accepted (characters); the HTTP body cap (2 MB) is the outer bound. */
+export const MAX_MESSAGE_CHARS = 200_000;
+export const MAX_TITLE_CHARS = 200;
+/** Largest HTTP request body in bytes; bigger bodies get 413. */
+export const MAX_BODY_BYTES = 2 * 1024 * 1024;
+
+const id = string({ min: 1, max: 100 });
+const text = string({ min: 1, max: MAX_MESSAGE_CHARS });
+
+// ---------------------------------------------------------------------------------------------
+// Data types that are not store types
+
+/** What the model is doing: one generation at a time, the rest wait in a queue. */
+export interface BusyState {
+  /** The reply being generated now, if any. */
+  generating: { conversationId: string; messageId: string } | null;
+  /** Replies waiting for the model, in order. */
+  queued: { conversationId: string; messageId: string }[];
+}
+
+export type ModelState = "missing" | "loading" | "ready" | "error";
+
+export interface ModelStatus {
+  state: ModelState;
+  /** The model file in use or being loaded; null when none is configured. */
+  path: string | null;
+  /** File name of the model, for display. */
+  name: string | null;
+  /** For "missing" and "error": what is wrong and what to do, for the user. */
+  message: string | null;
+  /** Tokens one conversation can hold (prompt and reply), as loaded. */
+  contextSize: number | null;
+  threads: number | null;
+  busy: BusyState;
+}
+
+export type DraftingMode = "reference" | "off";
+
+/** App-wide generation settings. */
+export interface Settings {
+  /** Most tokens one reply may have. */
+  maxTokens: number;
+  /** 0 decodes greedily: the setting under which drafted text is exactly the plain decoding. */
+  temperature: number;
+  /** 1 = none. Any other value turns drafting off (drafted tokens would be penalized differently). */
+  repeatPenalty: number;
+  /** "reference" drafts from earlier turns and past answers; "off" is plain decoding. */
+  drafting: DraftingMode;
+  /** Put before every conversation; empty for none. */
+  systemPrompt: string;
+  /** How many past answers to similar questions are offered as references. */
+  similarAnswers: number;
+}
+
+export interface ConversationDetail {
+  conversation: Conversation;
+  /** The active path, root to leaf, each message with its siblings (for a branch switcher). */
+  messages: PathMessage[];
+  /** The assistant message being generated or waiting for the model in this conversation, if any. */
+  generatingMessageId: string | null;
+}
+
+export interface Health {
+  /** True when replies can be generated (the model is ready). */
+  ok: boolean;
+  version: string;
+  model: ModelStatus;
+  database: {
+    path: string;
+    /** Answers found still streaming at start (the previous run died): they are marked interrupted. */
+    recoveredMessages: number;
+  };
+}
+
+export interface ExportResult {
+  /** A suggested file name ("reprise-2026-11-03.json"). */
+  fileName: string;
+  mimeType: "application/json" | "text/markdown";
+  content: string;
+}
+
+export interface ImportSummary {
+  /** Ids of the conversations created by the import. */
+  conversationIds: string[];
+  /** Conversations left out because they exist already (with onExisting "skip"). */
+  skipped: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Streaming replies
+
+/**
+ * Events of one reply, in order: `start` once, `token` any number of times, then exactly one of
+ * `done` or `error`. Over HTTP each is one server-sent event whose `event:` is the type and whose
+ * `data:` is the JSON of the rest.
+ */
+export type StreamEvent = StartEvent | TokenEvent | DoneEvent | ErrorEvent;
+
+export interface StartEvent {
+  type: "start";
+  /** The user message just stored; null for a regeneration (the question is an existing message). */
+  userMessage: Message | null;
+  /** The assistant message that will receive the reply (status "streaming"). */
+  message: Message;
+  /** Replies ahead of this one in the model's queue; 0 when generation starts at once. */
+  queuePosition: number;
+}
+
+export interface TokenEvent {
+  type: "token";
+  /** The next piece of the reply's text: append it. */
+  text: string;
+}
+
+export interface DoneEvent {
+  type: "done";
+  /** The finished assistant message: status "complete", or "interrupted" when stopped. */
+  message: Message;
+  /**
+   * Oldest turns the model did not see because the conversation outgrew its context window; tell the
+   * user when this is not 0.
+   */
+  truncatedTurns: number;
+}
+
+export interface ErrorEvent {
+  type: "error";
+  /** What went wrong, for the user. */
+  message: string;
+  /** The assistant message, now status "error" with its partial text; null if none was created. */
+  messageId: string | null;
+}
+
+export type StreamEnd = DoneEvent | ErrorEvent;
+
+/**
+ * A streaming operation: `onEvent` sees every event; the promise resolves with the last one (`done`
+ * or `error`). It rejects with an ApiError only when the request itself is refused (unknown
+ * conversation, invalid payload), before any event. Aborting `signal` stops the reply (it is kept
+ * as "interrupted").
+ */
+export type StreamCall<Req> = (
+  request: Req,
+  onEvent: (event: StreamEvent) => void,
+  signal?: AbortSignal,
+) => Promise<StreamEnd>;
+
+// ---------------------------------------------------------------------------------------------
+// Requests
+
+export interface ListConversationsRequest {
+  /** Only conversations with a message matching these words (full-text); empty or absent for all. */
+  query?: string;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+  limit?: number;
+}
+export interface CreateConversationRequest {
+  title?: string;
+}
+export interface ConversationRequest {
+  conversationId: string;
+}
+export interface RenameConversationRequest {
+  conversationId: string;
+  title: string;
+}
+export interface PinConversationRequest {
+  conversationId: string;
+  pinned: boolean;
+}
+export interface SendMessageRequest {
+  conversationId: string;
+  text: string;
+}
+export interface RegenerateRequest {
+  /** The assistant message to answer again; the new answer becomes its active sibling. */
+  messageId: string;
+}
+export interface EditMessageRequest {
+  /** The user message to edit; the edit becomes a new branch beside it and is answered. */
+  messageId: string;
+  text: string;
+}
+export interface SwitchBranchRequest {
+  /** The sibling to make active. */
+  messageId: string;
+}
+export interface SearchRequest {
+  q: string;
+  limit?: number;
+  offset?: number;
+}
+export interface SelectModelRequest {
+  /** Path of a GGUF file on this machine. */
+  path: string;
+}
+export type UpdateSettingsRequest = Partial<Settings>;
+export interface ExportRequest {
+  /** The conversations to export; absent for all (JSON only). */
+  conversationIds?: string[];
+  /** Markdown exports one conversation's active path, for reading; JSON keeps everything, for import. */
+  format: "json" | "markdown";
+}
+export interface ImportRequest {
+  /** The text of a JSON export file. */
+  content: string;
+  /** When a conversation exists already: import it again under new ids ("copy", default) or leave it out. */
+  onExisting?: "copy" | "skip";
+}
+// An empty request is an object too, so every transport sends one shape.
+export type EmptyRequest = Record<string, never>;
+
+// ---------------------------------------------------------------------------------------------
+// The API
+
+export interface RepriseApi {
+  /** Pinned first, then by last activity. */
+  listConversations(request: ListConversationsRequest): Promise<Page<ConversationSummary>>;
+  createConversation(request: CreateConversationRequest): Promise<Conversation>;
+  getConversation(request: ConversationRequest): Promise<ConversationDetail>;
+  renameConversation(request: RenameConversationRequest): Promise<Conversation>;
+  pinConversation(request: PinConversationRequest): Promise<Conversation>;
+  /** Deletes it with every message; a reply being generated in it is stopped first. */
+  deleteConversation(request: ConversationRequest): Promise<{ deleted: true }>;
+  /** Stores the user message after the active leaf and streams the answer. */
+  sendMessage: StreamCall<SendMessageRequest>;
+  /** Stops the conversation's reply (the partial answer is kept, "interrupted"); a queued one is dropped likewise. */
+  stop(request: ConversationRequest): Promise<{ stopped: boolean }>;
+  regenerate: StreamCall<RegenerateRequest>;
+  editMessage: StreamCall<EditMessageRequest>;
+  /** Makes a sibling active; returns the conversation with its new active path. */
+  switchBranch(request: SwitchBranchRequest): Promise<ConversationDetail>;
+  search(request: SearchRequest): Promise<{ hits: SearchHit[] }>;
+  modelStatus(request: EmptyRequest): Promise<ModelStatus>;
+  /** Loads another model file; resolves when it is ready (or with state "error" and the reason). */
+  selectModel(request: SelectModelRequest): Promise<ModelStatus>;
+  getSettings(request: EmptyRequest): Promise<Settings>;
+  updateSettings(request: UpdateSettingsRequest): Promise<Settings>;
+  health(request: EmptyRequest): Promise<Health>;
+  exportConversations(request: ExportRequest): Promise<ExportResult>;
+  importConversations(request: ImportRequest): Promise<ImportSummary>;
+}
+
+export type OperationName = keyof RepriseApi;
+export type StreamOperationName = {
+  [K in OperationName]: RepriseApi[K] extends StreamCall<never> ? K : never;
+}[OperationName];
+export type CallOperationName = Exclude<OperationName, StreamOperationName>;
+export type RequestOf<K extends OperationName> = Parameters<RepriseApi[K]>[0];
+export type ResponseOf<K extends CallOperationName> = Awaited<ReturnType<RepriseApi[K]>>;
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface Operation<Req> {
+  method: HttpMethod;
+  /**
+   * `:name` segments are request fields. The other fields travel in the query string (GET) or as a
+   * JSON body (every other method).
+   */
+  path: string;
+  request: Schema<Req>;
+  /** Streams `StreamEvent`s (text/event-stream over HTTP). */
+  stream?: true;
+}
+
+type OperationTable = {
+  [K in OperationName]: Operation<RequestOf<K>> & (K extends StreamOperationName ? { stream: true } : { stream?: never });
+};
+
+const settingsFields = {
+  maxTokens: number({ min: 1, max: 32_768, integer: true }),
+  temperature: number({ min: 0, max: 2 }),
+  repeatPenalty: number({ min: 1, max: 2 }),
+  drafting: oneOf(["reference", "off"]),
+  systemPrompt: string({ max: 20_000 }),
+  similarAnswers: number({ min: 0, max: 10, integer: true }),
+};
+
+export const settingsSchema: Schema<Settings> = object(settingsFields);
+
+const empty: Schema<EmptyRequest> = object({});
+
+export const operations = {
+  listConversations: {
+    method: "GET",
+    path: "/api/conversations",
+    request: object({
+      query: optional(string({ max: 1000 })),
+      cursor: optional(string({ max: 1000 })),
+      limit: optional(number({ min: 1, max: 500, integer: true })),
+    }),
+  },
+  createConversation: {
+    method: "POST",
+    path: "/api/conversations",
+    request: object({ title: optional(string({ min: 1, max: MAX_TITLE_CHARS })) }),
+  },
+  getConversation: { method: "GET", path: "/api/conversations/:conversationId", request: object({ conversationId: id }) },
+  renameConversation: {
+    method: "POST",
+    path: "/api/conversations/:conversationId/rename",
+    request: object({ conversationId: id, title: string({ min: 1, max: MAX_TITLE_CHARS }) }),
+  },
+  pinConversation: {
+    method: "POST",
+    path: "/api/conversations/:conversationId/pin",
+    request: object({ conversationId: id, pinned: boolean() }),
+  },
+  deleteConversation: {
+    method: "DELETE",
+    path: "/api/conversations/:conversationId",
+    request: object({ conversationId: id }),
+  },
+  sendMessage: {
+    method: "POST",
+    path: "/api/conversations/:conversationId/messages",
+    request: object({ conversationId: id, text }),
+    stream: true,
+  },
+  stop: { method: "POST", path: "/api/conversations/:conversationId/stop", request: object({ conversationId: id }) },
+  regenerate: {
+    method: "POST",
+    path: "/api/messages/:messageId/regenerate",
+    request: object({ messageId: id }),
+    stream: true,
+  },
+  editMessage: {
+    method: "POST",
+    path: "/api/messages/:messageId/edit",
+    request: object({ messageId: id, text }),
+    stream: true,
+  },
+  switchBranch: { method: "POST", path: "/api/messages/:messageId/activate", request: object({ messageId: id }) },
+  search: {
+    method: "GET",
+    path: "/api/search",
+    request: object({
+      q: string({ max: 1000 }),
+      limit: optional(number({ min: 1, max: 200, integer: true })),
+      offset: optional(number({ min: 0, max: 100_000, integer: true })),
+    }),
+  },
+  modelStatus: { method: "GET", path: "/api/model", request: empty },
+  selectModel: { method: "POST", path: "/api/model", request: object({ path: string({ min: 1, max: 4096 }) }) },
+  getSettings: { method: "GET", path: "/api/settings", request: empty },
+  updateSettings: {
+    method: "PATCH",
+    path: "/api/settings",
+    request: object({
+      maxTokens: optional(settingsFields.maxTokens),
+      temperature: optional(settingsFields.temperature),
+      repeatPenalty: optional(settingsFields.repeatPenalty),
+      drafting: optional(settingsFields.drafting),
+      systemPrompt: optional(settingsFields.systemPrompt),
+      similarAnswers: optional(settingsFields.similarAnswers),
+    }),
+  },
+  health: { method: "GET", path: "/api/health", request: empty },
+  exportConversations: {
+    method: "POST",
+    path: "/api/export",
+    request: object({
+      conversationIds: optional(array(id, { max: 100_000 })),
+      format: oneOf(["json", "markdown"]),
+    }),
+  },
+  importConversations: {
+    method: "POST",
+    path: "/api/import",
+    request: object({ content: string({ min: 1 }), onExisting: optional(oneOf(["copy", "skip"])) }),
+  },
+} as const satisfies OperationTable;
+
+export const operationNames = Object.keys(operations) as OperationName[];
+
+export function isStreamOperation(name: OperationName): name is StreamOperationName {
+  return "stream" in operations[name];
+}
+
+/** Validates a request for `name`; throws ValidationError naming the bad field. */
+export function parseRequest<K extends OperationName>(
+  name: K,
+  value: unknown,
+  options?: { fromQuery?: boolean },
+): RequestOf<K> {
+  const schema = operations[name].request as Schema<RequestOf<K>>;
+  return schema.parse(value, { path: "request", fromQuery: options?.fromQuery });
+}
+
+/** Builds an operation's URL path, with path parameters filled and escaped. */
+export function pathFor(name: OperationName, request: { [key: string]: unknown }): string {
+  return operations[name].path.replace(/:(\w+)/g, (_, key: string) => encodeURIComponent(String(request[key])));
+}
+
+/** The names of an operation's path parameters, in order. */
+export function pathParams(name: OperationName): string[] {
+  return [...operations[name].path.matchAll(/:(\w+)/g)].map((m) => m[1] as string);
+}

@@ -1,0 +1,139 @@
+/**
+ * A tiny runtime schema: everything that crosses a process boundary (HTTP, IPC) is checked field by
+ * field before it reaches the chat service. Browser-safe: no Node imports.
+ */
+
+/** The payload does not match its schema; `path` names the offending field ("body.text"). */
+export class ValidationError extends Error {
+  override name = "ValidationError";
+  constructor(
+    readonly path: string,
+    readonly problem: string,
+  ) {
+    super(`${path}: ${problem}`);
+  }
+}
+
+export interface ParseOptions {
+  path?: string;
+  /**
+   * Values come from a URL query string, so every scalar arrives as a string: numbers and booleans
+   * are accepted in their text form.
+   */
+  fromQuery?: boolean;
+}
+
+export interface Schema<T> {
+  /** What is expected, for error messages ("a string of at most 100 characters"). */
+  readonly expected: string;
+  parse(value: unknown, options?: ParseOptions): T;
+}
+
+export type Infer<S> = S extends Schema<infer T> ? T : never;
+
+function schema<T>(expected: string, check: (value: unknown, options: Required<ParseOptions>) => T): Schema<T> {
+  return {
+    expected,
+    parse: (value, options = {}) => check(value, { path: options.path ?? "request", fromQuery: options.fromQuery ?? false }),
+  };
+}
+
+function describe(value: unknown): string {
+  if (value === undefined) return "nothing";
+  const text = JSON.stringify(value) ?? typeof value;
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+function fail(path: string, expected: string, value: unknown): never {
+  throw new ValidationError(path, `expected ${expected}, got ${describe(value)}`);
+}
+
+export function string(limits: { min?: number; max?: number } = {}): Schema<string> {
+  const min = limits.min ?? 0;
+  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
+  const expected =
+    min > 0 ? `a string of ${min} to ${max} characters` : limits.max ? `a string of at most ${max} characters` : "a string";
+  return schema(expected, (v, { path }) => {
+    if (typeof v !== "string" || v.length < min || v.length > max) fail(path, expected, v);
+    return v;
+  });
+}
+
+export function number(limits: { min?: number; max?: number; integer?: boolean } = {}): Schema<number> {
+  const min = limits.min ?? -Number.MAX_VALUE;
+  const max = limits.max ?? Number.MAX_VALUE;
+  const kind = limits.integer ? "an integer" : "a number";
+  const expected =
+    limits.min !== undefined && limits.max !== undefined
+      ? `${kind} from ${min} to ${max}`
+      : limits.min !== undefined
+        ? `${kind} of at least ${min}`
+        : kind;
+  return schema(expected, (v, { path, fromQuery }) => {
+    const n = fromQuery && typeof v === "string" && v.trim() !== "" ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isFinite(n) || n < min || n > max || (limits.integer && !Number.isInteger(n))) {
+      fail(path, expected, v);
+    }
+    return n;
+  });
+}
+
+export function boolean(): Schema<boolean> {
+  return schema("true or false", (v, { path, fromQuery }) => {
+    if (fromQuery && (v === "true" || v === "false")) return v === "true";
+    if (typeof v !== "boolean") fail(path, "true or false", v);
+    return v;
+  });
+}
+
+export function oneOf<const T extends string>(values: readonly T[]): Schema<T> {
+  const expected = `one of ${values.map((v) => JSON.stringify(v)).join(", ")}`;
+  return schema(expected, (v, { path }) => {
+    if (!values.includes(v as T)) fail(path, expected, v);
+    return v as T;
+  });
+}
+
+export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
+  return schema(`${inner.expected} (optional)`, (v, options) =>
+    v === undefined ? undefined : inner.parse(v, options),
+  );
+}
+
+export function nullable<T>(inner: Schema<T>): Schema<T | null> {
+  return schema(`${inner.expected} or null`, (v, options) => (v === null ? null : inner.parse(v, options)));
+}
+
+export function array<T>(item: Schema<T>, limits: { max?: number } = {}): Schema<T[]> {
+  const max = limits.max ?? Number.MAX_SAFE_INTEGER;
+  const expected = limits.max ? `a list of at most ${max} items` : "a list";
+  return schema(expected, (v, { path, fromQuery }) => {
+    if (!Array.isArray(v) || v.length > max) fail(path, expected, v);
+    return v.map((x, i) => item.parse(x, { path: `${path}[${i}]`, fromQuery }));
+  });
+}
+
+/** Any JSON value; for payloads checked further down (an export file being imported). */
+export function unknown(): Schema<unknown> {
+  return schema("any value", (v) => v);
+}
+
+type Shape = { [key: string]: Schema<unknown> };
+type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
+
+/** An object with exactly these fields: unknown fields are rejected, so a misspelt option is not silently ignored. */
+export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
+  return schema("an object", (v, { path, fromQuery }) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, "an object", v);
+    const input = v as { [key: string]: unknown };
+    for (const key of Object.keys(input)) {
+      if (!Object.hasOwn(shape, key)) throw new ValidationError(`${path}.${key}`, "unknown field");
+    }
+    const out: { [key: string]: unknown } = {};
+    for (const [key, field] of Object.entries(shape)) {
+      const value = field.parse(input[key], { path: `${path}.${key}`, fromQuery });
+      if (value !== undefined) out[key] = value;
+    }
+    return out as ObjectOf<S>;
+  });
+}
