@@ -1,0 +1,28 @@
+/**
+ * The renderer's Content Security Policy. `renderer/index.html` carries the
+ * same policy in a meta tag (a shell test keeps the two equal); main also sends
+ * it as a response header, which covers pages a meta tag cannot reach.
+ *
+ * Scripts only from the app itself, no eval, no plugins, no frames, no forms,
+ * and network access only to the app's own origin (the headless server in a
+ * browser; nothing at all under file:// in the desktop app). Styles allow
+ * inline attributes because Svelte positions virtualized rows with them; a
+ * style cannot run script, and model output never carries one (it is
+ * sanitized to a fixed list of tags and attributes).
+ */
+export const contentSecurityPolicy = [
+  "default-src 'none'",
+  "script-src 'self'",
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self'",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "media-src 'none'",
+  "object-src 'none'",
+  "frame-src 'none'",
+  "worker-src 'none'",
+  "manifest-src 'none'",
+  "base-uri 'none'",
+  "form-action 'none'",
+  "frame-ancestors 'none'",
+].join("; ");
