@@ -15,7 +15,10 @@ export const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "int
  * the source.
  */
 export interface CopiedSpan {
-  /** What the span was copied from (a message id, or another reference id chosen by the engine). */
+  /**
+   * The message the span was copied from: an earlier message of the same conversation, a past answer
+   * in another conversation, or the reply itself (the model repeating its own words).
+   */
   sourceId: string;
   /** Character offsets in the generated text, end exclusive. */
   start: number;

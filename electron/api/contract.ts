@@ -48,7 +48,10 @@ const text = string({ min: 1, max: MAX_MESSAGE_CHARS });
 // ---------------------------------------------------------------------------------------------
 // Data types that are not store types
 
-/** What the model is doing: one generation at a time, the rest wait in a queue. */
+/**
+ * What the model is doing: one generation at a time, the rest wait in a queue. A request of the
+ * OpenAI-compatible endpoint (/v1) shows as conversation id "openai".
+ */
 export interface BusyState {
   /** The reply being generated now, if any. */
   generating: { conversationId: string; messageId: string } | null;
@@ -220,6 +223,9 @@ export interface EditMessageRequest {
   messageId: string;
   text: string;
 }
+export interface MessageRequest {
+  messageId: string;
+}
 export interface SwitchBranchRequest {
   /** The sibling to make active. */
   messageId: string;
@@ -267,6 +273,8 @@ export interface RepriseApi {
   stop(request: ConversationRequest): Promise<{ stopped: boolean }>;
   regenerate: StreamCall<RegenerateRequest>;
   editMessage: StreamCall<EditMessageRequest>;
+  /** One message, wherever it is (e.g. the source of a copied span); its `conversationId` says where. */
+  getMessage(request: MessageRequest): Promise<Message>;
   /** Makes a sibling active; returns the conversation with its new active path. */
   switchBranch(request: SwitchBranchRequest): Promise<ConversationDetail>;
   search(request: SearchRequest): Promise<{ hits: SearchHit[] }>;
@@ -369,6 +377,7 @@ export const operations = {
     request: object({ messageId: id, text }),
     stream: true,
   },
+  getMessage: { method: "GET", path: "/api/messages/:messageId", request: object({ messageId: id }) },
   switchBranch: { method: "POST", path: "/api/messages/:messageId/activate", request: object({ messageId: id }) },
   search: {
     method: "GET",

@@ -4,6 +4,7 @@ export const errorStatus = {
   unauthorized: 401,
   forbidden: 403,
   not_found: 404,
+  method_not_allowed: 405,
   /** The target cannot take the operation in its current state (e.g. editing an assistant message). */
   conflict: 409,
   payload_too_large: 413,

@@ -113,21 +113,41 @@ export function array<T>(item: Schema<T>, limits: { max?: number } = {}): Schema
   });
 }
 
-/** Any JSON value; for payloads checked further down (an export file being imported). */
-export function unknown(): Schema<unknown> {
-  return schema("any value", (v) => v);
+/** Whichever of the two schemas accepts the value, tried in order. */
+export function anyOf<A, B>(a: Schema<A>, b: Schema<B>): Schema<A | B> {
+  const expected = `${a.expected}, or ${b.expected}`;
+  return schema(expected, (v, options) => {
+    try {
+      return a.parse(v, options);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      try {
+        return b.parse(v, options);
+      } catch {
+        return fail(options.path, expected, v);
+      }
+    }
+  });
 }
 
 type Shape = { [key: string]: Schema<unknown> };
 type ObjectOf<S extends Shape> = { [K in keyof S]: Infer<S[K]> };
 
-/** An object with exactly these fields: unknown fields are rejected, so a misspelt option is not silently ignored. */
-export function object<S extends Shape>(shape: S): Schema<ObjectOf<S>> {
+/**
+ * An object with these fields. Unknown fields are rejected, so a misspelt option is not silently
+ * ignored, unless `unknownFields` is "ignore" (for foreign protocols whose clients send more than is used).
+ */
+export function object<S extends Shape>(
+  shape: S,
+  options: { unknownFields?: "reject" | "ignore" } = {},
+): Schema<ObjectOf<S>> {
   return schema("an object", (v, { path, fromQuery }) => {
     if (typeof v !== "object" || v === null || Array.isArray(v)) fail(path, "an object", v);
     const input = v as { [key: string]: unknown };
     for (const key of Object.keys(input)) {
-      if (!Object.hasOwn(shape, key)) throw new ValidationError(`${path}.${key}`, "unknown field");
+      if (!Object.hasOwn(shape, key) && options.unknownFields !== "ignore") {
+        throw new ValidationError(`${path}.${key}`, "unknown field");
+      }
     }
     const out: { [key: string]: unknown } = {};
     for (const [key, field] of Object.entries(shape)) {

@@ -1,0 +1,407 @@
+import { randomUUID } from "node:crypto";
+import type { Store } from "../../db/index";
+import type { ConversationSummary, Message, MessageStats } from "../../db/types";
+import type {
+  BusyState,
+  ConversationDetail,
+  ConversationRequest,
+  CreateConversationRequest,
+  EditMessageRequest,
+  EmptyRequest,
+  ExportRequest,
+  ExportResult,
+  Health,
+  ImportRequest,
+  ImportSummary,
+  ListConversationsRequest,
+  MessageRequest,
+  ModelStatus,
+  Page,
+  PinConversationRequest,
+  RegenerateRequest,
+  RenameConversationRequest,
+  RepriseApi,
+  SearchRequest,
+  SelectModelRequest,
+  SendMessageRequest,
+  Settings,
+  StreamEnd,
+  StreamEvent,
+  SwitchBranchRequest,
+  UpdateSettingsRequest,
+} from "../api/contract";
+import { operationNames } from "../api/contract";
+import { ApiError } from "../api/errors";
+import type { ChatTurn, Drafting, Reply } from "../engine/engine";
+import { toApiError } from "./apiError";
+import { ChatCache } from "./chatCache";
+import type { ModelHost } from "./modelHost";
+import { GenerationQueue } from "./queue";
+import { ReplyRunner } from "./replyRunner";
+import type { SettingsStore } from "./settings";
+import { titleFrom, untitled } from "./title";
+
+export interface ChatServiceOptions {
+  store: Store;
+  models: ModelHost;
+  settings: SettingsStore;
+  /**
+   * How many conversations keep their evaluated state, each in its own llama context (tens of MB
+   * for the default model): switching among that many conversations never re-reads a history.
+   */
+  cachedChats?: number;
+  /** Milliseconds between writes of a streaming reply's partial text. */
+  persistIntervalMs?: number;
+  version?: string;
+}
+
+/** A reply that is generating or waiting for the model. */
+interface ActiveReply {
+  conversationId: string;
+  controller: AbortController;
+  finished: Promise<void>;
+}
+
+/** The state key of the OpenAI-compatible endpoint's requests: one evaluated state shared by its clients. */
+const openAiStateKey = "openai";
+
+/**
+ * Everything the app does, as `RepriseApi`: the HTTP server and the Electron preload bridge are
+ * transports over this class. One generation at a time, in a queue; the state of the most recently
+ * used conversations is kept, so continuing one only evaluates its new turn.
+ */
+export class ChatService implements RepriseApi {
+  private readonly store: Store;
+  private readonly models: ModelHost;
+  private readonly settings: SettingsStore;
+  private readonly queue = new GenerationQueue();
+  private readonly chats: ChatCache;
+  private readonly runner: ReplyRunner;
+  private readonly active = new Map<string, ActiveReply>();
+  private readonly version: string;
+
+  constructor(options: ChatServiceOptions) {
+    this.store = options.store;
+    this.models = options.models;
+    this.settings = options.settings;
+    this.chats = new ChatCache(options.cachedChats ?? 3);
+    this.version = options.version ?? "0.0.0";
+    this.runner = new ReplyRunner({
+      store: this.store,
+      models: this.models,
+      settings: this.settings,
+      chats: this.chats,
+      persistIntervalMs: options.persistIntervalMs ?? 200,
+    });
+    // Every transport (HTTP, IPC) must see the same errors: each operation fails only with an
+    // ApiError, whose code says what the store's or the engine's own error meant.
+    for (const name of operationNames) {
+      const operation = this[name] as (...args: unknown[]) => Promise<unknown>;
+      Object.defineProperty(this, name, {
+        value: (...args: unknown[]) => operation.apply(this, args).catch((error: unknown) => Promise.reject(toApiError(error))),
+      });
+    }
+  }
+
+  // ---- conversations ----
+
+  async listConversations(request: ListConversationsRequest): Promise<Page<ConversationSummary>> {
+    const query = request.query?.trim();
+    if (!query) return this.store.listConversations({ limit: request.limit, cursor: request.cursor });
+    // Full-text matches name the conversations; they are listed in the usual order, in one page.
+    const limit = request.limit ?? 50;
+    const wanted = new Set(this.store.search(query, { limit: 1000 }).map((hit) => hit.conversationId));
+    const items: ConversationSummary[] = [];
+    for (let cursor: string | null = null; wanted.size > 0 && items.length < limit; ) {
+      const page = this.store.listConversations({ limit: 500, cursor });
+      for (const summary of page.items) {
+        if (wanted.delete(summary.id) && items.length < limit) items.push(summary);
+      }
+      cursor = page.nextCursor;
+      if (!cursor) break;
+    }
+    return { items, nextCursor: null };
+  }
+
+  async createConversation(request: CreateConversationRequest) {
+    return this.store.createConversation({ title: request.title });
+  }
+
+  async getConversation({ conversationId }: ConversationRequest): Promise<ConversationDetail> {
+    const conversation = this.store.getConversation(conversationId);
+    return { conversation, messages: this.store.getActivePath(conversationId), generatingMessageId: this.generatingIn(conversationId) };
+  }
+
+  async renameConversation({ conversationId, title }: RenameConversationRequest) {
+    this.store.renameConversation(conversationId, title);
+    return this.store.getConversation(conversationId);
+  }
+
+  async pinConversation({ conversationId, pinned }: PinConversationRequest) {
+    this.store.pinConversation(conversationId, pinned);
+    return this.store.getConversation(conversationId);
+  }
+
+  async deleteConversation({ conversationId }: ConversationRequest): Promise<{ deleted: true }> {
+    this.store.getConversation(conversationId);
+    await this.stop({ conversationId });
+    this.store.deleteConversation(conversationId);
+    this.runner.forget(conversationId);
+    await this.chats.forget(conversationId);
+    return { deleted: true };
+  }
+
+  // ---- replies ----
+
+  sendMessage(request: SendMessageRequest, onEvent: (event: StreamEvent) => void, signal?: AbortSignal) {
+    return this.send(request, onEvent, signal);
+  }
+
+  /**
+   * `sendMessage` with a chosen drafting mode ("builtin" too, which the API does not offer): what the
+   * benchmark runs through the whole chat path. The finished message carries the reply's stats.
+   */
+  async benchReply(
+    request: SendMessageRequest & { drafting: Drafting },
+    onEvent: (event: StreamEvent) => void = () => {},
+  ): Promise<{ end: StreamEnd; stats: MessageStats | null }> {
+    const end = await this.send(request, onEvent, undefined, request.drafting);
+    return { end, stats: end.type === "done" ? end.message.stats : null };
+  }
+
+  async regenerate({ messageId }: RegenerateRequest, onEvent: (event: StreamEvent) => void, signal?: AbortSignal) {
+    const original = this.store.getMessage(messageId);
+    this.refuseWhileGenerating(original.conversationId);
+    const engine = this.models.engine();
+    const answer = this.store.regenerate(messageId, { model: engine.modelName });
+    return this.startReply(null, answer, onEvent, signal);
+  }
+
+  async editMessage({ messageId, text }: EditMessageRequest, onEvent: (event: StreamEvent) => void, signal?: AbortSignal) {
+    const original = this.store.getMessage(messageId);
+    this.refuseWhileGenerating(original.conversationId);
+    const engine = this.models.engine();
+    const question = this.store.editUserMessage(messageId, text);
+    const answer = this.store.appendMessage({
+      conversationId: question.conversationId,
+      parentId: question.id,
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      model: engine.modelName,
+    });
+    return this.startReply(question, answer, onEvent, signal);
+  }
+
+  /** Stops every reply of the conversation (generating or queued) and resolves once they are stored. */
+  async stop({ conversationId }: ConversationRequest): Promise<{ stopped: boolean }> {
+    const replies = [...this.active.values()].filter((r) => r.conversationId === conversationId);
+    for (const reply of replies) reply.controller.abort();
+    await Promise.all(replies.map((r) => r.finished));
+    return { stopped: replies.length > 0 };
+  }
+
+  async getMessage({ messageId }: MessageRequest): Promise<Message> {
+    return this.store.getMessage(messageId);
+  }
+
+  async switchBranch({ messageId }: SwitchBranchRequest): Promise<ConversationDetail> {
+    const message = this.store.getMessage(messageId);
+    this.refuseWhileGenerating(message.conversationId);
+    this.store.switchBranch(messageId);
+    return this.getConversation({ conversationId: message.conversationId });
+  }
+
+  // ---- search, model, settings ----
+
+  async search({ q, limit, offset }: SearchRequest) {
+    return { hits: q.trim() === "" ? [] : this.store.search(q, { limit, offset }) };
+  }
+
+  async modelStatus(_request: EmptyRequest = {}): Promise<ModelStatus> {
+    return this.models.status(this.busy());
+  }
+
+  /** Waits for the reply being generated (switching models mid-reply would lose it), then loads. */
+  async selectModel({ path }: SelectModelRequest): Promise<ModelStatus> {
+    await this.queue.enqueue({ label: null, run: () => this.models.load(path, () => this.chats.clear()) }).result;
+    return this.modelStatus();
+  }
+
+  async getSettings(_request: EmptyRequest = {}): Promise<Settings> {
+    return this.settings.get();
+  }
+
+  async updateSettings(request: UpdateSettingsRequest): Promise<Settings> {
+    return this.settings.update(request);
+  }
+
+  async health(_request: EmptyRequest = {}): Promise<Health> {
+    const model = await this.modelStatus();
+    return {
+      ok: model.state === "ready",
+      version: this.version,
+      model,
+      database: { path: this.store.path, recoveredMessages: this.store.recoveredMessageIds.length },
+    };
+  }
+
+  // ---- export / import ----
+
+  async exportConversations({ conversationIds, format }: ExportRequest): Promise<ExportResult> {
+    const date = new Date().toISOString().slice(0, 10);
+    if (format === "markdown") {
+      const [id, ...more] = conversationIds ?? [];
+      if (!id || more.length > 0) throw new ApiError("bad_request", "A Markdown export takes exactly one conversation id.");
+      const title = this.store.getConversation(id).title;
+      const slug = title.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, "-").replace(/^-|-$/g, "") || "conversation";
+      return { fileName: `${slug}.md`, mimeType: "text/markdown", content: this.store.exportMarkdown(id) };
+    }
+    return {
+      fileName: `reprise-${date}.json`,
+      mimeType: "application/json",
+      content: JSON.stringify(this.store.exportJson(conversationIds)),
+    };
+  }
+
+  async importConversations({ content, onExisting }: ImportRequest): Promise<ImportSummary> {
+    let data: unknown;
+    try {
+      data = JSON.parse(content);
+    } catch (error) {
+      throw new ApiError("bad_request", `The file is not a Reprise export: it is not JSON (${(error as Error).message}).`);
+    }
+    const result = this.store.importJson(data, { onExisting });
+    return { conversationIds: result.imported.map((i) => i.id), skipped: result.skipped.length };
+  }
+
+  // ---- the OpenAI-compatible endpoint ----
+
+  /**
+   * A completion for messages that are not stored, through the same queue, references and kept
+   * state as the app's conversations. Throws an ApiError when no model is ready.
+   */
+  async complete(request: {
+    messages: ChatTurn[];
+    maxTokens?: number;
+    temperature?: number;
+    signal?: AbortSignal;
+    onText?: (piece: string) => void;
+  }): Promise<{ reply: Reply; stats: MessageStats; model: string }> {
+    const engine = this.models.engine();
+    const id = `chatcmpl-${randomUUID()}`;
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    request.signal?.addEventListener("abort", abort, { once: true });
+    try {
+      const result = await this.queue.enqueue({
+        label: { conversationId: openAiStateKey, messageId: id },
+        signal: controller.signal,
+        run: () =>
+          this.runner.complete({
+            stateKey: openAiStateKey,
+            history: request.messages.map((m, i) => ({ id: `${id}-${i}`, role: m.role, content: m.text })),
+            conversationId: null,
+            signal: controller.signal,
+            replyId: id,
+            onText: (piece) => request.onText?.(piece),
+            overrides: { maxTokens: request.maxTokens, temperature: request.temperature },
+          }),
+        whenDropped: () => {
+          throw new ApiError("bad_request", "The request was cancelled before it started.");
+        },
+      }).result;
+      return { reply: result.reply, stats: result.stats, model: engine.modelName };
+    } finally {
+      request.signal?.removeEventListener("abort", abort);
+    }
+  }
+
+  /** Stops every reply and releases the model; the store stays open (its owner closes it). */
+  async close(): Promise<void> {
+    for (const reply of this.active.values()) reply.controller.abort();
+    await Promise.all([...this.active.values()].map((r) => r.finished));
+    await this.chats.clear();
+    await this.models.dispose();
+  }
+
+  // ---- internals ----
+
+  private async send(
+    { conversationId, text }: SendMessageRequest,
+    onEvent: (event: StreamEvent) => void,
+    signal?: AbortSignal,
+    drafting?: Drafting,
+  ): Promise<StreamEnd> {
+    const conversation = this.store.getConversation(conversationId);
+    const engine = this.models.engine();
+    const question = this.store.appendMessage({ conversationId, role: "user", content: text });
+    // Set at once from the question, so the list shows it while the answer is still being written.
+    if (conversation.activeRootId === null && conversation.title === untitled) {
+      this.store.renameConversation(conversationId, titleFrom(text));
+    }
+    const answer = this.store.appendMessage({
+      conversationId,
+      role: "assistant",
+      content: "",
+      status: "streaming",
+      model: engine.modelName,
+    });
+    return this.startReply(question, answer, onEvent, signal, drafting);
+  }
+
+  /** Announces the reply, queues it, and resolves with its last event once it is stored. */
+  private async startReply(
+    question: Message | null,
+    answer: Message,
+    onEvent: (event: StreamEvent) => void,
+    signal?: AbortSignal,
+    drafting?: Drafting,
+  ): Promise<StreamEnd> {
+    // A transport that fails to deliver an event (a closed connection) must not break the reply.
+    const emit = (event: StreamEvent) => {
+      try {
+        onEvent(event);
+      } catch (error) {
+        console.error("Could not deliver a reply event:", error);
+      }
+    };
+    const controller = new AbortController();
+    const abort = () => controller.abort();
+    if (signal?.aborted) abort();
+    signal?.addEventListener("abort", abort, { once: true });
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    this.active.set(answer.id, { conversationId: answer.conversationId, controller, finished });
+    try {
+      const busy = this.busy();
+      emit({ type: "start", userMessage: question, message: answer, queuePosition: busy.queued.length + (busy.generating ? 1 : 0) });
+      return await this.queue.enqueue({
+        label: { conversationId: answer.conversationId, messageId: answer.id },
+        signal: controller.signal,
+        run: () => this.runner.answer(answer, emit, controller.signal, drafting),
+        whenDropped: () => this.runner.interrupted(answer, emit),
+      }).result;
+    } finally {
+      signal?.removeEventListener("abort", abort);
+      this.active.delete(answer.id);
+      finish();
+    }
+  }
+
+  private busy(): BusyState {
+    return this.queue.state();
+  }
+
+  private generatingIn(conversationId: string): string | null {
+    for (const [messageId, reply] of this.active) if (reply.conversationId === conversationId) return messageId;
+    return null;
+  }
+
+  /** Branch changes under a reply being written would leave it answering a path no longer shown. */
+  private refuseWhileGenerating(conversationId: string): void {
+    if (this.generatingIn(conversationId)) {
+      throw new ApiError("conflict", "A reply is being written in this conversation; stop it or wait for it first.");
+    }
+  }
+}

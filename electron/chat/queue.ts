@@ -1,0 +1,74 @@
+/**
+ * One generation at a time: the model has one set of threads, and two replies evaluated at once
+ * would each take twice as long (on a loaded 2-core machine far worse). Replies wait here in order.
+ */
+export interface QueueJob<T> {
+  /** What the job is, for the busy state; null for internal work such as switching models. */
+  label: { conversationId: string; messageId: string } | null;
+  run: () => Promise<T>;
+  /**
+   * Aborting it while the job still waits removes it from the queue; `whenDropped` gives the result
+   * then. Once running, the job itself watches its signal.
+   */
+  signal?: AbortSignal;
+  whenDropped?: () => T;
+}
+
+interface Entry {
+  label: QueueJob<unknown>["label"];
+  start: () => void;
+}
+
+export class GenerationQueue {
+  private running: Entry | null = null;
+  private readonly waiting: Entry[] = [];
+
+  /** Runs `job` after every job enqueued before it. `position` is how many are ahead of it. */
+  enqueue<T>(job: QueueJob<T>): { position: number; result: Promise<T> } {
+    const position = this.waiting.length + (this.running ? 1 : 0);
+    const result = new Promise<T>((resolve, reject) => {
+      const onAbort = () => {
+        const at = this.waiting.indexOf(entry);
+        if (at < 0) return;
+        this.waiting.splice(at, 1);
+        try {
+          resolve(job.whenDropped ? job.whenDropped() : Promise.reject(new Error("Dropped from the queue")));
+        } catch (error) {
+          reject(error);
+        }
+      };
+      const entry: Entry = {
+        label: job.label,
+        start: () => {
+          job.signal?.removeEventListener("abort", onAbort);
+          job.run().then(resolve, reject).finally(() => this.next());
+        },
+      };
+      this.waiting.push(entry);
+      if (job.signal?.aborted) onAbort();
+      else job.signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    if (!this.running) this.next();
+    return { position, result };
+  }
+
+  get idle(): boolean {
+    return !this.running && this.waiting.length === 0;
+  }
+
+  /** The reply being generated and the replies waiting, in order. */
+  state(): {
+    generating: { conversationId: string; messageId: string } | null;
+    queued: { conversationId: string; messageId: string }[];
+  } {
+    return {
+      generating: this.running?.label ?? null,
+      queued: this.waiting.flatMap((e) => (e.label ? [e.label] : [])),
+    };
+  }
+
+  private next(): void {
+    this.running = this.waiting.shift() ?? null;
+    this.running?.start();
+  }
+}

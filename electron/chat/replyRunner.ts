@@ -1,0 +1,220 @@
+import type { Store } from "../../db/index";
+import type { Message, MessageStats } from "../../db/types";
+import type { Settings, StreamEnd, StreamEvent } from "../api/contract";
+import type { ChatTurn, Drafting, Engine, Reply } from "../engine/engine";
+import type { Reference } from "../engine/referencePredictor";
+import { toApiError } from "./apiError";
+import type { ChatCache } from "./chatCache";
+import { fitToContext, toTurns, type HistoryMessage } from "./history";
+import type { ModelHost } from "./modelHost";
+import { answerReference, pastAnswerReferences } from "./references";
+import type { SettingsStore } from "./settings";
+import { storedSpans } from "./spans";
+import { StreamingWriter } from "./streamingWriter";
+
+export interface RunnerDeps {
+  store: Store;
+  models: ModelHost;
+  settings: SettingsStore;
+  chats: ChatCache;
+  persistIntervalMs: number;
+}
+
+/** What a generation needs beyond the conversation: the text so far is reported through `onText`. */
+interface Generation<M extends HistoryMessage> {
+  /** The key of the evaluated state to continue (a conversation id). */
+  stateKey: string;
+  /** The conversation up to the question, oldest first. */
+  history: readonly M[];
+  /** Excluded from past-answer references (its turns are in the live context already). */
+  conversationId: string | null;
+  drafting?: Drafting;
+  signal: AbortSignal;
+  onText: (piece: string, text: string) => void;
+  /** Id the reply's own text goes by in copied spans. */
+  replyId: string;
+  /** Overrides of the app settings for this generation (OpenAI requests bring their own). */
+  overrides?: Partial<Pick<Settings, "maxTokens" | "temperature">>;
+}
+
+interface Generated<M> {
+  reply: Reply;
+  stats: MessageStats;
+  kept: M[];
+  dropped: M[];
+}
+
+/** One reply's whole path, from the conversation in the store to the finished message. */
+export class ReplyRunner {
+  /** Per conversation, the first message still shown to the model once older ones were dropped. */
+  private readonly keepFrom = new Map<string, string>();
+
+  constructor(private readonly deps: RunnerDeps) {}
+
+  /**
+   * Generates the answer `answer` (a streaming assistant message) to the conversation above it,
+   * streaming tokens through `onEvent`, writing the partial text as it grows, and finishing the
+   * message: complete, interrupted (signal aborted) or error. Never throws: failures end as an
+   * `error` event and an error message in the store.
+   */
+  async answer(
+    answer: Message,
+    onEvent: (event: StreamEvent) => void,
+    signal: AbortSignal,
+    drafting?: Drafting,
+  ): Promise<StreamEnd> {
+    const { store } = this.deps;
+    if (signal.aborted) return this.interrupted(answer, onEvent);
+    const writer = new StreamingWriter(store, answer.id, this.deps.persistIntervalMs);
+    let text = "";
+    try {
+      const { reply, stats, dropped } = await this.generate({
+        stateKey: answer.conversationId,
+        history: this.ancestors(answer),
+        conversationId: answer.conversationId,
+        drafting,
+        signal,
+        replyId: answer.id,
+        onText: (piece, soFar) => {
+          text = soFar;
+          writer.update(soFar);
+          onEvent({ type: "token", text: piece });
+        },
+      });
+      writer.close();
+      const message = store.finishMessage(answer.id, {
+        status: reply.stopReason === "abort" ? "interrupted" : "complete",
+        content: reply.text,
+        stats,
+      });
+      const done: StreamEnd = { type: "done", message, truncatedTurns: dropped.length };
+      onEvent(done);
+      return done;
+    } catch (error) {
+      writer.close();
+      const apiError = toApiError(error);
+      try {
+        store.finishMessage(answer.id, { status: "error", error: apiError.message, content: text });
+      } catch {
+        // The conversation was deleted meanwhile: there is nothing left to mark.
+      }
+      const failed: StreamEnd = { type: "error", message: apiError.message, messageId: answer.id };
+      onEvent(failed);
+      return failed;
+    }
+  }
+
+  /** Ends a reply that never started (stopped while it waited for the model) as interrupted. */
+  interrupted(answer: Message, onEvent: (event: StreamEvent) => void): StreamEnd {
+    let end: StreamEnd;
+    try {
+      end = { type: "done", message: this.deps.store.finishMessage(answer.id, { status: "interrupted" }), truncatedTurns: 0 };
+    } catch (error) {
+      end = { type: "error", message: toApiError(error).message, messageId: answer.id };
+    }
+    onEvent(end);
+    return end;
+  }
+
+  /**
+   * A reply to messages that are not stored (the OpenAI-compatible endpoint): same references, same
+   * context handling, evaluated state kept under `stateKey`.
+   */
+  complete(generation: Generation<HistoryMessage>): Promise<Generated<HistoryMessage>> {
+    return this.generate(generation);
+  }
+
+  forget(conversationId: string): void {
+    this.keepFrom.delete(conversationId);
+  }
+
+  private async generate<M extends HistoryMessage>(g: Generation<M>): Promise<Generated<M>> {
+    const { store, models, chats } = this.deps;
+    const started = performance.now();
+    const engine = models.engine();
+    const settings = { ...this.deps.settings.get(), ...g.overrides };
+    const question = g.history.at(-1);
+    if (!question || question.role !== "user") throw new Error("A reply needs a question: the last message must be the user's");
+
+    const system: ChatTurn[] = settings.systemPrompt ? [{ role: "system", text: settings.systemPrompt }] : [];
+    // Room for the reply; a longer reply still fits, node-llama-cpp shifts the context then.
+    const headroom = Math.min(settings.maxTokens, Math.floor(models.contextSize / 4));
+    const { kept, dropped, promptTokens } = fitToContext(
+      engine,
+      system,
+      g.history,
+      models.contextSize - headroom,
+      this.keepFrom.get(g.stateKey),
+    );
+    if (dropped.length > 0 && kept[0]) this.keepFrom.set(g.stateKey, kept[0].id);
+    else this.keepFrom.delete(g.stateKey);
+
+    const references = [
+      ...pastAnswerReferences(store, engine, question.content, g.conversationId, settings.similarAnswers),
+      ...this.droppedReferences(engine, dropped, g.conversationId ? store : null),
+    ];
+    const drafting = g.drafting ?? settings.drafting;
+    const chat = await chats.acquire(engine, g.stateKey, drafting);
+    let firstTokenMs: number | undefined;
+    let text = "";
+    let reply: Reply;
+    try {
+      reply = await chat.reply([...system, ...toTurns(kept)], {
+        maxTokens: settings.maxTokens,
+        temperature: settings.temperature,
+        repeatPenalty: settings.repeatPenalty,
+        signal: g.signal,
+        references,
+        onText: (piece) => {
+          firstTokenMs ??= performance.now() - started;
+          text += piece;
+          g.onText(piece, text);
+        },
+      });
+    } catch (error) {
+      // After a failure inside the engine its context may not hold what the chat believes it does.
+      await chats.forget(g.stateKey);
+      throw error;
+    }
+    const s = reply.stats;
+    const stats: MessageStats = {
+      tokens: s.tokens,
+      forwardPasses: s.forwardPasses,
+      drafted: s.drafted,
+      accepted: s.accepted,
+      ms: s.ms,
+      tokensPerSecond: s.tokensPerSecond,
+      copiedSpans: storedSpans(s.copiedSpans, engine, system, kept, g.replyId),
+      drafting: s.drafting,
+      predictorMs: s.predictorMs,
+      firstTokenMs: firstTokenMs ?? performance.now() - started,
+      promptTokens,
+      truncatedTurns: dropped.length,
+    };
+    return { reply, stats, kept, dropped };
+  }
+
+  /**
+   * Turns that no longer fit the context are still good references: their answers become documents
+   * the reply may copy from, like past answers from other conversations.
+   */
+  private droppedReferences(engine: Engine, dropped: readonly HistoryMessage[], cache: Store | null): Reference[] {
+    return dropped.flatMap((m, i) => {
+      const question = dropped[i - 1];
+      return m.role === "assistant" && question?.role === "user"
+        ? [answerReference(cache, engine, question.content, m)]
+        : [];
+    });
+  }
+
+  /** The messages above `message`, root first. */
+  private ancestors(message: Message): Message[] {
+    const chain: Message[] = [];
+    for (let id = message.parentId; id !== null; ) {
+      const m = this.deps.store.getMessage(id);
+      chain.push(m);
+      id = m.parentId;
+    }
+    return chain.reverse();
+  }
+}
