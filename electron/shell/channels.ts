@@ -44,7 +44,7 @@ export interface RepriseBridge {
   abortStream(streamId: string): void;
   /** Shows the system's file picker for a .gguf file; the chosen path, or null if cancelled. */
   pickModelFile(): Promise<string | null>;
-  /** Downloads the recommended model and loads it; resolves with its path. */
+  /** Downloads the recommended model into the model cache; resolves with its path (the page then selects it). */
   downloadModel(onProgress: (progress: ModelDownloadProgress) => void): Promise<IpcResult<string>>;
   cancelModelDownload(): void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;

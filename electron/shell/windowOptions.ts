@@ -1,7 +1,8 @@
-import type { BrowserWindowConstructorOptions, Rectangle } from "electron";
+import type { BrowserWindowConstructorOptions } from "electron";
 
 export interface WindowOptionsInput {
-  bounds: Rectangle;
+  /** Without x and y the window is centred. */
+  bounds: { x?: number; y?: number; width: number; height: number };
   preloadPath: string;
   darkBackground: boolean;
 }

@@ -72,6 +72,8 @@ const allowedTags = [
 
 const purifier = DOMPurify();
 purifier.addHook("uponSanitizeAttribute", (_node, data) => {
+  // The code block's language label; data attributes are otherwise refused.
+  if (data.attrName === "data-lang") data.forceKeepAttr = true;
   // Classes come from highlight.js; anything else could dress model text up as app UI.
   if (data.attrName === "class") {
     data.attrValue = data.attrValue
@@ -89,7 +91,7 @@ purifier.addHook("afterSanitizeAttributes", (node) => {
 
 const sanitizeOptions = {
   ALLOWED_TAGS: allowedTags,
-  ALLOWED_ATTR: ["href", "title", "class", "data-lang", "target", "rel", "colspan", "rowspan", "align"],
+  ALLOWED_ATTR: ["href", "title", "class", "target", "rel", "colspan", "rowspan", "align"],
   // Web links only: no javascript:, data:, file:, or relative URLs that point into the app.
   ALLOWED_URI_REGEXP: /^(?:https?:|mailto:)/i,
   ALLOW_DATA_ATTR: false,
