@@ -106,9 +106,28 @@ describe("App", () => {
     await waitFor(() =>
       expect(document.querySelector(`[data-message-id="${reply.id}"] mark.copied`)?.textContent).toBe("The capital of France is Paris."),
     );
-    expect(screen.getByRole("button", { name: /open source message/ })).toBeTruthy();
     await fireEvent.mouseLeave(badge.parentElement!);
     await waitFor(() => expect(document.querySelector("mark.copied")).toBeNull());
+  });
+
+  it("opens the message a copied span came from, in its own conversation", async () => {
+    const source = message({ id: "m-source", role: "assistant", content: "Paris is the capital." });
+    fake.paths.set("c2", [message({ role: "user", content: "capital?" }), source]);
+    fake.paths.set("c1", [
+      message({ role: "user", content: "capital again?" }),
+      message({
+        role: "assistant",
+        content: "Paris is the capital.",
+        stats: stats({ copiedSpans: [{ sourceId: "m-source", start: 0, end: 21 }] }),
+      }),
+    ]);
+    const app = start(fake);
+    const badge = await screen.findByRole("button", { name: /tok\/s/ });
+    await fireEvent.click(badge);
+    await fireEvent.click(await screen.findByRole("button", { name: /open source message/ }));
+    await waitFor(() => expect(app.chat?.conversationId).toBe("c2"));
+    expect(fake.calls).toContainEqual({ name: "getMessage", request: { messageId: "m-source" } });
+    expect(app.focus?.messageId).toBe("m-source");
   });
 
   it("edits a question into a new branch and switches between branches", async () => {

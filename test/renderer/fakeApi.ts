@@ -1,15 +1,16 @@
-import type {
-  ConversationDetail,
-  ConversationSummary,
-  Message,
-  MessageStats,
-  ModelStatus,
-  PathMessage,
-  RepriseApi,
-  SearchHit,
-  Settings,
-  StreamEnd,
-  StreamEvent,
+import {
+  ApiError,
+  type ConversationDetail,
+  type ConversationSummary,
+  type Message,
+  type MessageStats,
+  type ModelStatus,
+  type PathMessage,
+  type RepriseApi,
+  type SearchHit,
+  type Settings,
+  type StreamEnd,
+  type StreamEvent,
 } from "../../electron/api/contract";
 
 /** A stream the test finishes by hand: tokens first, then done. */
@@ -146,6 +147,14 @@ export class FakeApi {
     stop: async (request) => {
       this.record("stop", request);
       return { stopped: true };
+    },
+    getMessage: async (request) => {
+      this.record("getMessage", request);
+      for (const [conversationId, path] of this.paths) {
+        const found = path.find((m) => m.id === request.messageId);
+        if (found) return { ...found, conversationId };
+      }
+      throw new ApiError("not_found", `No message ${request.messageId}`);
     },
     switchBranch: async (request) => {
       this.record("switchBranch", request);

@@ -60,12 +60,9 @@ export class AppState {
       this.chat = session;
       await session.load();
     }
-    const session = this.chat;
-    if (messageId && session && !session.messages.some((m) => m.id === messageId)) {
-      // The message is on another branch: make it the active one, so it can be shown.
-      await session.switchBranch(messageId);
-    }
-    if (messageId) this.focus = { messageId, nonce: ++this.nonce };
+    if (!messageId) return;
+    await this.chat?.reveal(messageId);
+    this.focus = { messageId, nonce: ++this.nonce };
   }
 
   async newConversation(): Promise<void> {

@@ -118,6 +118,30 @@ export class ChatSession {
   }
 
   /**
+   * Makes the branch holding `messageId` the active path (a search hit or a
+   * copied span's source can be on a branch that is not shown): activates the
+   * message, then each ancestor in turn, until the message is on the path.
+   */
+  async reveal(messageId: string): Promise<void> {
+    if (this.busy || this.messages.some((m) => m.id === messageId)) return;
+    this.pending = true;
+    try {
+      for (let current: string | null = messageId; current; ) {
+        const detail = await this.api.switchBranch({ messageId: current });
+        if (detail.messages.some((m) => m.id === messageId)) {
+          this.apply(detail);
+          return;
+        }
+        current = (await this.api.getMessage({ messageId: current })).parentId;
+      }
+    } catch (error) {
+      this.error = (error as Error).message;
+    } finally {
+      this.pending = false;
+    }
+  }
+
+  /**
    * Runs a streaming operation: the path is patched locally from the start
    * event (so a 10,000-message conversation is not fetched again for each
    * reply), tokens are appended as they come, and the finished message
