@@ -7,7 +7,7 @@ import { contentSecurityPolicy } from "./shell/csp";
 import { openDesktopService, type DesktopService } from "./shell/desktopService";
 import { registerApiHandlers, type SenderCheck } from "./shell/ipc";
 import { appMenuTemplate } from "./shell/menu";
-import { denyAllPermissions, hardenWebContents, isExternalWebUrl, isSameDocument, lockDownRequests } from "./shell/security";
+import { denyPermissions, hardenWebContents, isExternalWebUrl, isSameDocument, lockDownRequests } from "./shell/security";
 import { registerShellHandlers } from "./shell/shellHandlers";
 import { mainWindowOptions } from "./shell/windowOptions";
 import { loadWindowState, trackWindowState } from "./shell/windowState";
@@ -77,7 +77,7 @@ async function start(): Promise<void> {
   closeOnQuit(service);
 
   const contents = session.defaultSession;
-  denyAllPermissions(contents);
+  denyPermissions(contents);
   lockDownRequests(contents, contentSecurityPolicy, appUrl);
   app.on("web-contents-created", (_event, webContents) => hardenWebContents(webContents, { appUrl, openExternal }));
   registerApiHandlers(ipcMain, service.api, isTrustedSender);

@@ -32,7 +32,8 @@ export function isAppResource(url: string, appUrl: string): boolean {
   try {
     const target = new URL(url);
     const app = new URL(appUrl);
-    if (target.protocol === "devtools:") return true;
+    // Blobs are made by the page itself (an export being saved); devtools only exist when opened.
+    if (target.protocol === "devtools:" || target.protocol === "blob:") return true;
     if (target.protocol !== app.protocol || target.host !== app.host) return false;
     if (app.protocol !== "file:") return true;
     const folder = app.pathname.slice(0, app.pathname.lastIndexOf("/") + 1);
@@ -69,10 +70,17 @@ export function hardenWebContents(contents: WebContents, { appUrl, openExternal 
   });
 }
 
-/** Camera, microphone, notifications, geolocation, HID, serial, USB: a chat app needs none of them. */
-export function denyAllPermissions(session: Session): void {
-  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
-  session.setPermissionCheckHandler(() => false);
+/** Writing to the clipboard, for the copy buttons; Chromium asks for it even on a click. */
+const allowedPermissions = new Set<string>(["clipboard-sanitized-write"]);
+
+/**
+ * Camera, microphone, notifications, geolocation, reading the clipboard, HID,
+ * serial, USB: a chat app needs none of them, so every request is refused but
+ * the one above.
+ */
+export function denyPermissions(session: Session): void {
+  session.setPermissionRequestHandler((_contents, permission, callback) => callback(allowedPermissions.has(permission)));
+  session.setPermissionCheckHandler((_contents, permission) => allowedPermissions.has(permission));
   session.setDevicePermissionHandler(() => false);
 }
 
