@@ -1,54 +1,66 @@
 import type { Drafting, Engine, EngineChat } from "../engine/engine";
+import type { StateFiles } from "./stateFiles";
+
+interface Entry {
+  key: string;
+  chat: EngineChat;
+  /** Whether the state may be written to disk (stored conversations only). */
+  persist: boolean;
+}
 
 /**
  * The evaluated state of the most recently used conversations, each in its own llama context: a
  * conversation found here continues where it stopped and only its new turn is evaluated. A context
- * of this app's size costs a few tens of MB, so only a handful are kept; a conversation evicted
- * from here re-reads its history on its next reply.
+ * costs tens of MB, so only a few are kept in memory; an evicted conversation's state goes to disk
+ * (`StateFiles`) and is loaded back on its next reply instead of its history being re-read.
  */
 export class ChatCache {
-  /** Most recently used last. */
-  private readonly chats = new Map<string, EngineChat>();
+  /** By drafting mode and key; most recently used last. */
+  private readonly entries = new Map<string, Entry>();
 
-  constructor(private readonly capacity: number) {}
+  constructor(
+    private readonly capacity: number,
+    private readonly states: StateFiles | null,
+  ) {}
 
-  async acquire(engine: Engine, key: string, drafting: Drafting): Promise<EngineChat> {
-    // Drafting is fixed when a chat is opened, so each mode has its own state.
+  async acquire(engine: Engine, key: string, drafting: Drafting, persist: boolean): Promise<EngineChat> {
+    // Drafting is fixed when a chat is opened, so each mode has its own chat.
     const id = `${drafting}:${key}`;
-    const found = this.chats.get(id);
-    if (found && found.engine === engine) {
-      this.chats.delete(id);
-      this.chats.set(id, found);
-      return found;
+    const found = this.entries.get(id);
+    if (found && found.chat.engine === engine) {
+      this.entries.delete(id);
+      this.entries.set(id, found);
+      return found.chat;
     }
-    if (found) await this.evict(id);
-    while (this.chats.size >= this.capacity) {
-      const oldest = this.chats.keys().next().value as string;
-      await this.evict(oldest);
-    }
+    if (found) await this.evict(id, false);
+    while (this.entries.size >= this.capacity) await this.evict(this.entries.keys().next().value as string, true);
     const chat = await engine.openChat({ drafting });
-    this.chats.set(id, chat);
+    if (persist) await this.states?.load(engine, key, chat);
+    this.entries.set(id, { key, chat, persist });
     return chat;
   }
 
-  has(key: string, drafting: Drafting): boolean {
-    return this.chats.has(`${drafting}:${key}`);
-  }
-
-  /** Forgets a conversation's state: after an error its context may not be what the chat believes. */
+  /** Drops a conversation's state from memory unsaved: after an engine error it may not be what the chat believes. */
   async forget(key: string): Promise<void> {
-    for (const id of [...this.chats.keys()]) {
-      if (id.slice(id.indexOf(":") + 1) === key) await this.evict(id);
-    }
+    for (const [id, entry] of [...this.entries]) if (entry.key === key) await this.evict(id, false);
   }
 
+  /** Drops a deleted conversation's state from memory and from disk. */
+  async delete(key: string): Promise<void> {
+    await this.forget(key);
+    this.states?.delete(key);
+  }
+
+  /** Saves and releases every state (before the model changes or the app stops). */
   async clear(): Promise<void> {
-    for (const id of [...this.chats.keys()]) await this.evict(id);
+    for (const id of [...this.entries.keys()]) await this.evict(id, true);
   }
 
-  private async evict(id: string): Promise<void> {
-    const chat = this.chats.get(id);
-    this.chats.delete(id);
-    await chat?.dispose();
+  private async evict(id: string, save: boolean): Promise<void> {
+    const entry = this.entries.get(id);
+    if (!entry) return;
+    this.entries.delete(id);
+    if (save && entry.persist) await this.states?.save(entry.chat.engine, entry.key, entry.chat);
+    await entry.chat.dispose();
   }
 }

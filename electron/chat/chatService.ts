@@ -37,6 +37,7 @@ import { toApiError } from "./apiError";
 import { ChatCache } from "./chatCache";
 import type { ModelHost } from "./modelHost";
 import { GenerationQueue } from "./queue";
+import { StateFiles } from "./stateFiles";
 import { ReplyRunner } from "./replyRunner";
 import type { SettingsStore } from "./settings";
 import { titleFrom, untitled } from "./title";
@@ -50,6 +51,11 @@ export interface ChatServiceOptions {
    * for the default model): switching among that many conversations never re-reads a history.
    */
   cachedChats?: number;
+  /**
+   * Where conversations' evaluated states are kept on disk once they leave memory (see StateFiles);
+   * null keeps them in memory only.
+   */
+  stateDir?: string | null;
   /** Milliseconds between writes of a streaming reply's partial text. */
   persistIntervalMs?: number;
   version?: string;
@@ -84,7 +90,7 @@ export class ChatService implements RepriseApi {
     this.store = options.store;
     this.models = options.models;
     this.settings = options.settings;
-    this.chats = new ChatCache(options.cachedChats ?? 3);
+    this.chats = new ChatCache(options.cachedChats ?? 3, options.stateDir ? new StateFiles(options.stateDir) : null);
     this.version = options.version ?? "0.0.0";
     this.runner = new ReplyRunner({
       store: this.store,
@@ -147,7 +153,7 @@ export class ChatService implements RepriseApi {
     await this.stop({ conversationId });
     this.store.deleteConversation(conversationId);
     this.runner.forget(conversationId);
-    await this.chats.forget(conversationId);
+    await this.chats.delete(conversationId);
     return { deleted: true };
   }
 
@@ -317,7 +323,10 @@ export class ChatService implements RepriseApi {
     }
   }
 
-  /** Stops every reply and releases the model; the store stays open (its owner closes it). */
+  /**
+   * Stops every reply, saves the kept states and releases the model; the store stays open (its owner
+   * closes it).
+   */
   async close(): Promise<void> {
     for (const reply of this.active.values()) reply.controller.abort();
     await Promise.all([...this.active.values()].map((r) => r.finished));

