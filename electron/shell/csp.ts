@@ -1,7 +1,8 @@
 /**
- * The renderer's Content Security Policy. `renderer/index.html` carries the
- * same policy in a meta tag (a shell test keeps the two equal); main also sends
- * it as a response header, which covers pages a meta tag cannot reach.
+ * The renderer's Content Security Policy, sent as a response header by main
+ * (desktop) and by the headless server (browser). `renderer/index.html` carries
+ * it in a meta tag too, as `metaContentSecurityPolicy` (a shell test keeps the
+ * two equal), so the page is covered even where no header can be set.
  *
  * Scripts only from the app itself, no eval, no plugins, no frames, no forms,
  * and network access only to the app's own origin (the headless server in a
@@ -26,3 +27,9 @@ export const contentSecurityPolicy = [
   "form-action 'none'",
   "frame-ancestors 'none'",
 ].join("; ");
+
+/** The same policy less frame-ancestors, which browsers ignore (and complain about) in a meta tag. */
+export const metaContentSecurityPolicy = contentSecurityPolicy
+  .split("; ")
+  .filter((directive) => !directive.startsWith("frame-ancestors"))
+  .join("; ");

@@ -41,8 +41,9 @@ describe("App", () => {
     expect(await screen.findByRole("heading", { name: "First chat" })).toBeTruthy();
   });
 
-  it("shows the first-run screen while no model is loaded", async () => {
+  it("shows the first-run screen while there is no model and nothing to read", async () => {
     fake.model = { ...fake.model, state: "missing", path: null, name: null, message: "No model found: run npm run model:fetch." };
+    fake.conversations = [];
     start(fake);
     expect(await screen.findByRole("heading", { name: "Welcome to Reprise" })).toBeTruthy();
     expect(screen.getByRole("alert").textContent).toContain("No model found");
@@ -50,7 +51,15 @@ describe("App", () => {
     await fireEvent.input(path, { target: { value: "/models/x.gguf" } });
     await fireEvent.click(screen.getByRole("button", { name: "Open" }));
     await waitFor(() => expect(fake.calls).toContainEqual({ name: "selectModel", request: { path: "/models/x.gguf" } }));
+    expect(await screen.findByText(/Start a conversation/)).toBeTruthy();
+  });
+
+  it("keeps history readable without a model, and says how to get one", async () => {
+    fake.model = { ...fake.model, state: "error", message: "The file is not a GGUF model." };
+    start(fake);
     expect(await screen.findByRole("heading", { name: "First chat" })).toBeTruthy();
+    expect(screen.getByRole("alert").textContent).toContain("not a GGUF model");
+    expect((screen.getByRole("textbox", { name: "Message" }) as HTMLTextAreaElement).placeholder).toContain("No model");
   });
 
   it("streams a reply into the conversation and shows its speed badge", async () => {
