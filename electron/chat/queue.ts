@@ -41,7 +41,18 @@ export class GenerationQueue {
         label: job.label,
         start: () => {
           job.signal?.removeEventListener("abort", onAbort);
-          job.run().then(resolve, reject).finally(() => this.next());
+          // The next job starts before this one's result is delivered, so whoever sees the result
+          // also sees the model free (or busy with the next reply), never this one still running.
+          job.run().then(
+            (value) => {
+              this.next();
+              resolve(value);
+            },
+            (error: unknown) => {
+              this.next();
+              reject(error);
+            },
+          );
         },
       };
       this.waiting.push(entry);

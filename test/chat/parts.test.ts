@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { Store } from "../../db/index";
+import { GenerationQueue } from "../../electron/chat/queue";
+import { StreamingWriter } from "../../electron/chat/streamingWriter";
+import { titleFrom, untitled } from "../../electron/chat/title";
+
+describe("titles", () => {
+  it("are the question's first six words, marked when cut", () => {
+    expect(titleFrom("What is the capital of France?")).toBe("What is the capital of France?");
+    expect(titleFrom("  How do I   make a really good cup of tea at home?")).toBe("How do I make a really…");
+    expect(titleFrom("Supercalifragilisticexpialidocious".repeat(3))).toHaveLength(61);
+    expect(titleFrom(" \n ")).toBe(untitled);
+  });
+});
+
+describe("the generation queue", () => {
+  it("runs jobs one at a time in order, and drops a waiting job whose signal aborts", async () => {
+    const queue = new GenerationQueue();
+    const log: string[] = [];
+    let release = () => {};
+    const first = queue.enqueue({
+      label: { conversationId: "a", messageId: "1" },
+      run: () => new Promise<string>((resolve) => (release = () => resolve("first"))),
+    });
+    const controller = new AbortController();
+    const dropped = queue.enqueue({
+      label: { conversationId: "b", messageId: "2" },
+      signal: controller.signal,
+      run: async () => {
+        log.push("dropped job ran");
+        return "never";
+      },
+      whenDropped: () => "dropped",
+    });
+    const third = queue.enqueue({ label: { conversationId: "c", messageId: "3" }, run: async () => "third" });
+    expect([first.position, dropped.position, third.position]).toEqual([0, 1, 2]);
+    expect(queue.state()).toEqual({
+      generating: { conversationId: "a", messageId: "1" },
+      queued: [
+        { conversationId: "b", messageId: "2" },
+        { conversationId: "c", messageId: "3" },
+      ],
+    });
+    controller.abort();
+    expect(await dropped.result).toBe("dropped");
+    expect(queue.state().queued).toEqual([{ conversationId: "c", messageId: "3" }]);
+    release();
+    expect(await first.result).toBe("first");
+    expect(await third.result).toBe("third");
+    expect(log).toEqual([]);
+    expect(queue.idle).toBe(true);
+  });
+});
+
+describe("the streaming writer", () => {
+  const recordingStore = (writes: string[]) =>
+    ({ updateStreamingContent: (_id: string, text: string) => void writes.push(text) }) as unknown as Store;
+
+  it("writes at once, then at most once per interval, and the text of a pause too", async () => {
+    const writes: string[] = [];
+    const writer = new StreamingWriter(recordingStore(writes), "m", 100);
+    writer.update("a");
+    writer.update("ab");
+    writer.update("abc");
+    expect(writes).toEqual(["a"]);
+    for (let waited = 0; writes.length < 2 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(writes).toEqual(["a", "abc"]);
+    writer.close();
+  });
+
+  it("writes nothing more once closed: the final text is the caller's to store", async () => {
+    const writes: string[] = [];
+    const writer = new StreamingWriter(recordingStore(writes), "m", 50);
+    writer.update("x");
+    writer.update("xy");
+    writer.close();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(writes).toEqual(["x"]);
+  });
+});
