@@ -11,6 +11,12 @@ export interface CostCurve {
   relative: number[];
   /** Milliseconds for one token, for reports. */
   singleTokenMs: number;
+  /**
+   * The largest batch that evaluates bit-identically to one token at a time on
+   * this machine. Drafts are kept shorter than this, so that verification can
+   * never pick another token than plain decoding.
+   */
+  exactBatch: number;
 }
 
 export const maxDraftLength = 16;
@@ -87,7 +93,7 @@ export class DraftPolicy {
    */
   length(evidence: Evidence, available: number): number {
     const { first, next } = this.rates(evidence);
-    const limit = Math.min(available, maxDraftLength, this.cost.relative.length - 1);
+    const limit = Math.min(available, maxDraftLength, this.cost.relative.length - 1, this.cost.exactBatch - 1);
     let best = 0;
     let bestRate = 1;
     let expected = 0;

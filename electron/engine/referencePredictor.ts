@@ -66,6 +66,13 @@ export class ReferencePredictor extends TokenPredictor {
   private stats: DraftStats = emptyStats();
   /** Length of the live context when the reply began: reply positions count from here. */
   private replyBase = 0;
+  /**
+   * True from a reset until the first prediction: that evaluation carries the
+   * new prompt. Drafts appended to it would change the prompt batch's shape,
+   * and llama.cpp's CPU kernels round a row differently depending on the batch
+   * it is in, so the prompt is always evaluated alone, as plain decoding does.
+   */
+  private promptPass = false;
 
   /** When false, nothing is drafted: for sampler settings under which drafting is not exact. */
   enabled = true;
@@ -101,6 +108,7 @@ export class ReferencePredictor extends TokenPredictor {
       this.settle(false);
       this.index.replace(this.context, stateTokens);
       this.replyBase = stateTokens.length;
+      this.promptPass = true;
       this.span = undefined;
     });
   }
@@ -119,7 +127,9 @@ export class ReferencePredictor extends TokenPredictor {
   predictTokens(): Token[] {
     return this.timed(() => {
       this.settle(true);
-      if (!this.enabled) return [];
+      const promptPass = this.promptPass;
+      this.promptPass = false;
+      if (!this.enabled || promptPass) return [];
       const candidate = this.choose();
       if (!candidate) return [];
       const { match, evidence } = candidate;

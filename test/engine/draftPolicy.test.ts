@@ -1,0 +1,64 @@
+import { describe, expect, it } from "vitest";
+import { DraftPolicy, evidenceOf, maxDraftLength } from "../../electron/engine/draftPolicy";
+
+const curve = (perToken: number) => ({
+  relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * perToken),
+  singleTokenMs: 20,
+  exactBatch: maxDraftLength + 1,
+});
+
+describe("DraftPolicy", () => {
+  it("drafts long when verification is nearly free and evidence is strong", () => {
+    const policy = new DraftPolicy(curve(0.001));
+    expect(policy.length("continuation", 100)).toBe(maxDraftLength);
+    expect(policy.length("long", 5)).toBe(5);
+  });
+
+  it("never drafts past the largest batch that evaluates exactly", () => {
+    const policy = new DraftPolicy({ ...curve(0.001), exactBatch: 3 });
+    expect(policy.length("continuation", 100)).toBe(2);
+    expect(new DraftPolicy({ ...curve(0.001), exactBatch: 1 }).length("continuation", 100)).toBe(0);
+  });
+
+  it("does not draft when each drafted token costs as much as decoding it", () => {
+    const policy = new DraftPolicy(curve(1));
+    for (const evidence of ["continuation", "long", "medium", "short", "single"] as const)
+      expect(policy.length(evidence, 100)).toBe(0);
+  });
+
+  it("does not draft on a single-token match when verification costs something", () => {
+    expect(new DraftPolicy(curve(0.3)).length("single", 100)).toBe(0);
+  });
+
+  it("drafts shorter, then not at all, as drafts keep being rejected", () => {
+    const policy = new DraftPolicy(curve(0.15));
+    const before = policy.length("medium", 100);
+    expect(before).toBeGreaterThan(0);
+    for (let i = 0; i < 20; i++) policy.record({ evidence: "medium", drafted: 4, accepted: 0, complete: true });
+    expect(policy.length("medium", 100)).toBe(0);
+    expect(policy.rates("medium").first).toBeLessThan(0.2);
+  });
+
+  it("learns that continuations keep matching", () => {
+    const policy = new DraftPolicy(curve(0.25));
+    const before = policy.length("continuation", 100);
+    for (let i = 0; i < 20; i++) policy.record({ evidence: "continuation", drafted: 8, accepted: 8, complete: true });
+    expect(policy.rates("continuation").next).toBeGreaterThan(0.95);
+    expect(policy.length("continuation", 100)).toBeGreaterThan(before);
+  });
+
+  it("an unfinished draft counts only what was seen", () => {
+    const policy = new DraftPolicy(curve(0.1));
+    const before = policy.rates("long");
+    policy.record({ evidence: "long", drafted: 8, accepted: 0, complete: false });
+    expect(policy.rates("long")).toEqual(before);
+  });
+
+  it("grades evidence by match length and span continuity", () => {
+    expect(evidenceOf(1, true)).toBe("continuation");
+    expect(evidenceOf(12, false)).toBe("long");
+    expect(evidenceOf(5, false)).toBe("medium");
+    expect(evidenceOf(2, false)).toBe("short");
+    expect(evidenceOf(1, false)).toBe("single");
+  });
+});
