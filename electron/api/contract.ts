@@ -177,8 +177,9 @@ export type StreamEnd = DoneEvent | ErrorEvent;
 /**
  * A streaming operation: `onEvent` sees every event; the promise resolves with the last one (`done`
  * or `error`). It rejects with an ApiError only when the request itself is refused (unknown
- * conversation, invalid payload), before any event. Aborting `signal` stops the reply (it is kept
- * as "interrupted").
+ * conversation, invalid payload, no model), before any event. Aborting `signal` stops the reply,
+ * which is kept as "interrupted"; over HTTP that cuts the connection, so the promise then rejects
+ * with an AbortError instead of resolving. `stop` stops a reply and still delivers its `done`.
  */
 export type StreamCall<Req> = (
   request: Req,
@@ -190,7 +191,10 @@ export type StreamCall<Req> = (
 // Requests
 
 export interface ListConversationsRequest {
-  /** Only conversations with a message matching these words (full-text); empty or absent for all. */
+  /**
+   * Only conversations with a message matching these words (full-text, among the 1,000 best matching
+   * messages); empty or absent for all. A filtered list comes in one page (`nextCursor` null).
+   */
   query?: string;
   /** `nextCursor` of the previous page. */
   cursor?: string;
