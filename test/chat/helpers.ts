@@ -22,11 +22,23 @@ export interface TestService {
  * magnitude whenever another process is busy.
  */
 export async function startService(
-  options: { model?: boolean; threads?: number; contextSize?: number; maxTokens?: number; cachedChats?: number } = {},
+  options: {
+    model?: boolean;
+    threads?: number;
+    contextSize?: number;
+    maxTokens?: number;
+    cachedChats?: number;
+    /** Where the engine keeps its measured cost curve (the model cache by default). */
+    cacheDir?: string;
+  } = {},
 ): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-chat-"));
   const store = Store.open(path.join(dir, "reprise.db"));
-  const models = new ModelHost({ contextSize: options.contextSize ?? 2048, threads: options.threads ?? 1 });
+  const models = new ModelHost({
+    contextSize: options.contextSize ?? 2048,
+    threads: options.threads ?? 1,
+    cacheDir: options.cacheDir,
+  });
   if (options.model ?? true) {
     await models.load(await testModelPath());
     const status = models.status({ generating: null, queued: [] });
