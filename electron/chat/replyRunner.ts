@@ -40,7 +40,6 @@ interface Generation<M extends HistoryMessage> {
 interface Generated<M> {
   reply: Reply;
   stats: MessageStats;
-  kept: M[];
   dropped: M[];
 }
 
@@ -191,7 +190,7 @@ export class ReplyRunner {
       promptTokens,
       truncatedTurns: dropped.length,
     };
-    return { reply, stats, kept, dropped };
+    return { reply, stats, dropped };
   }
 
   /**
