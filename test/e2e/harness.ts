@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 // page.evaluate callbacks run in Chromium, so the e2e files see DOM types.
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import fs from "node:fs";

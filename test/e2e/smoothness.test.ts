@@ -1,4 +1,5 @@
 /// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
