@@ -20,7 +20,7 @@ function median(values: number[]): number {
 type Prediction = { token: Token; probability: number };
 
 /** Evaluates `tokens` in batches of `batch`, returning the model's top choice after each one. */
-async function predictions(sequence: LlamaContextSequence, tokens: Token[], batch: number): Promise<Prediction[]> {
+export async function predictions(sequence: LlamaContextSequence, tokens: Token[], batch: number): Promise<Prediction[]> {
   const start = sequence.nextTokenIndex;
   const out: Prediction[] = [];
   for (let i = 0; i < tokens.length; i += batch) {

@@ -70,15 +70,47 @@ export interface DraftOutcome {
   complete: boolean;
 }
 
+/** Weight of a new pass time in the running average: recent load matters more than the calibration. */
+const passWeight = 0.1;
+/** A pass slower than this many times the running average is a hiccup (a page fault, a GC), not a cost. */
+const outlierFactor = 8;
+/** After this many passes without a draft of some size, one is tried again to re-measure its cost. */
+const exploreEvery = 64;
+
 export class DraftPolicy {
   private readonly first = new Map<Evidence, Rate>();
   private readonly next = new Map<Evidence, Rate>();
+  /** Running average of one forward pass's time, by batch size, as seen during generation. */
+  private readonly passMs: number[];
+  private readonly passesSince: number[];
 
-  constructor(readonly cost: CostCurve) {
+  /** With `observe` false, pass times are not learned: the given curve is used as it is. */
+  constructor(
+    readonly cost: CostCurve,
+    private readonly observe = true,
+  ) {
     for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) {
       this.first.set(evidence, new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight));
       this.next.set(evidence, new Rate(nextTokenPrior * priorWeight, priorWeight));
     }
+    this.passMs = cost.relative.map((relative) => relative * cost.singleTokenMs);
+    this.passesSince = cost.relative.map(() => 0);
+  }
+
+  /** The current estimate of a batch of n tokens over one token, calibration refined by observation. */
+  relativeCost(n: number): number {
+    return this.passMs[n - 1]! / this.passMs[0]!;
+  }
+
+  /**
+   * Learns what a forward pass of `batch` tokens really took, so that the
+   * policy follows the machine's load instead of a calibration made once.
+   */
+  observePass(batch: number, ms: number): void {
+    const current = this.passMs[batch - 1];
+    if (!this.observe || current === undefined || !(ms > 0) || ms > current * outlierFactor) return;
+    this.passMs[batch - 1] = current + passWeight * (ms - current);
+    for (let n = 0; n < this.passesSince.length; n++) this.passesSince[n] = n === batch - 1 ? 0 : this.passesSince[n]! + 1;
   }
 
   /** Estimated acceptance of the first drafted token and of each one after it. */
@@ -101,14 +133,20 @@ export class DraftPolicy {
     for (let k = 1; k <= limit; k++) {
       expected += reach;
       reach *= next;
-      const rate = (1 + expected) / this.cost.relative[k]!;
+      const rate = (1 + expected) / this.relativeCost(k + 1);
       if (rate > bestRate) {
         best = k;
         bestRate = rate;
       }
     }
     // Ties and hair-thin gains go to plain decoding: a turn with nothing to copy must not slow down.
-    return bestRate > 1.03 ? best : 0;
+    if (bestRate > 1.03) return best;
+    // A pessimistic estimate would never be corrected if its size were never tried:
+    // on strong evidence, now and then, draft anyway and time it.
+    if (evidence === "continuation" || evidence === "long") {
+      for (let k = limit; k >= 1; k--) if (this.passesSince[k]! >= exploreEvery) return k;
+    }
+    return 0;
   }
 
   /** Learns from how a draft fared. */

@@ -33,6 +33,12 @@ export interface EngineOptions {
   threads?: number;
   /** Where the measured cost curve is kept; defaults to the model cache. */
   cacheDir?: string;
+  /**
+   * Timings to use instead of measuring and observing them (the exactness
+   * limit is always measured). For tests that must draft however loaded the
+   * machine is.
+   */
+  assumedCost?: Pick<CostCurve, "relative" | "singleTokenMs">;
 }
 
 /** One turn of a conversation as the engine sees it. */
@@ -111,6 +117,7 @@ export class Engine {
     private readonly contextSize: number,
     readonly threads: number,
     private readonly cacheDir: string,
+    private readonly assumedCost: EngineOptions["assumedCost"],
   ) {
     this.chatWrapper = resolveChatWrapper(model);
   }
@@ -121,13 +128,14 @@ export class Engine {
     contextSize = defaultContextSize,
     threads = os.availableParallelism(),
     cacheDir = modelCacheDir(),
+    assumedCost,
   }: EngineOptions): Promise<Engine> {
     const resolved = path.resolve(modelPath);
     await validateModelFile(resolved);
     const binding = await llama();
     try {
       const model = await binding.loadModel({ modelPath: resolved });
-      return new Engine(model, resolved, contextSize, threads, cacheDir);
+      return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost);
     } catch (error) {
       throw new ModelFileError("damaged", resolved, `Could not load model ${resolved}: ${(error as Error).message}`);
     }
@@ -156,7 +164,7 @@ export class Engine {
    */
   private draftPolicy(): Promise<DraftPolicy> {
     this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then(
-      (curve) => new DraftPolicy(curve),
+      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined),
     );
     return this.policy;
   }

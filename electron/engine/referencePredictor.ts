@@ -73,6 +73,8 @@ export class ReferencePredictor extends TokenPredictor {
    * it is in, so the prompt is always evaluated alone, as plain decoding does.
    */
   private promptPass = false;
+  /** When the current forward pass began and how many tokens it evaluates, to time it. */
+  private pass: { started: number; batch: number } | undefined;
 
   /** When false, nothing is drafted: for sampler settings under which drafting is not exact. */
   enabled = true;
@@ -109,6 +111,7 @@ export class ReferencePredictor extends TokenPredictor {
       this.index.replace(this.context, stateTokens);
       this.replyBase = stateTokens.length;
       this.promptPass = true;
+      this.pass = undefined;
       this.span = undefined;
     });
   }
@@ -127,22 +130,32 @@ export class ReferencePredictor extends TokenPredictor {
   predictTokens(): Token[] {
     return this.timed(() => {
       this.settle(true);
+      // A new prediction is asked for right before each forward pass: the time
+      // since the last one is what the last pass cost, with its tokens' handling.
+      const now = performance.now();
+      if (this.pass) this.policy.observePass(this.pass.batch, now - this.pass.started);
       const promptPass = this.promptPass;
       this.promptPass = false;
-      if (!this.enabled || promptPass) return [];
-      const candidate = this.choose();
-      if (!candidate) return [];
-      const { match, evidence } = candidate;
-      const available = match.doc.tokens.length - match.next;
-      const length = this.policy.length(evidence, available);
-      if (length === 0) return [];
-      const tokens = match.doc.tokens.slice(match.next, match.next + length) as Token[];
-      const replyAt = this.context.tokens.length - this.replyBase;
-      this.pending = { replyAt, tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
-      this.stats.drafts++;
-      this.stats.drafted += tokens.length;
-      return tokens;
+      const draft = !this.enabled || promptPass ? [] : this.draft();
+      // The prompt pass evaluates the whole prompt: its time says nothing about a batch of 1.
+      this.pass = promptPass ? undefined : { started: now, batch: 1 + draft.length };
+      return draft;
     });
+  }
+
+  private draft(): Token[] {
+    const candidate = this.choose();
+    if (!candidate) return [];
+    const { match, evidence } = candidate;
+    const available = match.doc.tokens.length - match.next;
+    const length = this.policy.length(evidence, available);
+    if (length === 0) return [];
+    const tokens = match.doc.tokens.slice(match.next, match.next + length) as Token[];
+    const replyAt = this.context.tokens.length - this.replyBase;
+    this.pending = { replyAt, tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
+    this.stats.drafts++;
+    this.stats.drafted += tokens.length;
+    return tokens;
   }
 
   override dispose(): void {

@@ -54,6 +54,35 @@ describe("DraftPolicy", () => {
     expect(policy.rates("long")).toEqual(before);
   });
 
+  it("follows the pass times it observes rather than the calibration", () => {
+    const busy = new DraftPolicy({ ...curve(0.01), exactBatch: 3 });
+    expect(busy.length("medium", 100)).toBe(2);
+    // The machine got busy: a batch of 2 or 3 now costs three single passes.
+    for (let i = 0; i < 60; i++) {
+      busy.observePass(1, 20);
+      busy.observePass(2, 60);
+      busy.observePass(3, 60);
+    }
+    expect(busy.relativeCost(2)).toBeGreaterThan(2.5);
+    expect(busy.length("medium", 100)).toBe(0);
+  });
+
+  it("tries a draft again on strong evidence after many passes without one", () => {
+    const policy = new DraftPolicy({ ...curve(1), exactBatch: 3 });
+    expect(policy.length("continuation", 100)).toBe(0);
+    for (let i = 0; i < 64; i++) policy.observePass(1, 20);
+    expect(policy.length("medium", 100)).toBe(0);
+    expect(policy.length("continuation", 100)).toBe(2);
+    policy.observePass(3, 60);
+    expect(policy.length("continuation", 100)).toBe(1);
+  });
+
+  it("ignores a pass far slower than usual", () => {
+    const policy = new DraftPolicy(curve(0.1));
+    policy.observePass(1, 20 * 100);
+    expect(policy.relativeCost(2)).toBeCloseTo(1.1);
+  });
+
   it("grades evidence by match length and span continuity", () => {
     expect(evidenceOf(1, true)).toBe("continuation");
     expect(evidenceOf(12, false)).toBe("long");

@@ -1,0 +1,143 @@
+// Reference drafting must give exactly the tokens of plain greedy decoding.
+// Each test below targets one way it could fail (DESIGN.md, "Known traps").
+import type { Token } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { predictions } from "../../electron/engine/costCurve";
+import { maxDraftLength } from "../../electron/engine/draftPolicy";
+import { Engine, type ChatTurn, type Drafting, type ReplyOptions } from "../../electron/engine/engine";
+import { testModelPath } from "../helpers/model";
+
+let engine: Engine;
+
+beforeAll(async () => {
+  // Timings that always favour drafting, so every test exercises verification
+  // whatever the load on the machine; the exactness limit is still measured.
+  engine = await Engine.load({
+    modelPath: await testModelPath(),
+    contextSize: 2048,
+    // One thread: two threads on two cores slow down by orders of magnitude
+    // whenever anything else runs, and tests share the machine.
+    threads: 1,
+    assumedCost: { relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.05), singleTokenMs: 20 },
+  });
+});
+afterAll(() => engine?.dispose());
+
+async function reply(drafting: Drafting, turns: ChatTurn[], options: ReplyOptions = {}) {
+  const chat = await engine.openChat({ drafting });
+  try {
+    return await chat.reply(turns, { maxTokens: 64, ...options });
+  } finally {
+    await chat.dispose();
+  }
+}
+
+/** Plain decoding and reference drafting on the same turns; both results. */
+async function compare(turns: ChatTurn[], options: ReplyOptions = {}) {
+  const plain = await reply("off", turns, { ...options, references: undefined });
+  const drafted = await reply("reference", turns, options);
+  return { plain, drafted };
+}
+
+// Unseen text: not in the benchmark set, not in the calibration text.
+const letter =
+  "Dear neighbours, the water supply will be interrupted on Tuesday between nine and noon " +
+  "while the pipes under Elm Street are replaced. Please keep some water aside.";
+
+describe("lossless reference drafting on the real model", () => {
+  it("is token-identical on a multi-turn conversation that copies earlier turns", async () => {
+    const first: ChatTurn[] = [{ role: "user", text: `Repeat this notice word for word:\n\n${letter}` }];
+    const { plain: a, drafted: b } = await compare(first);
+    expect(b.tokens).toEqual(a.tokens);
+    const turns: ChatTurn[] = [...first, { role: "assistant", text: a.text }, { role: "user", text: "Say it again." }];
+    const { plain, drafted } = await compare(turns);
+    expect(drafted.tokens).toEqual(plain.tokens);
+    expect(drafted.stats.accepted).toBeGreaterThan(0);
+    expect(drafted.stats.forwardPasses).toBeLessThan(plain.stats.forwardPasses);
+  });
+
+  it("is token-identical when copying a cached past answer, and says where it copied from", async () => {
+    const question: ChatTurn[] = [{ role: "user", text: "List the planets of the solar system in order." }];
+    const past = await reply("off", question);
+    const references = [{ id: "answer-1", tokens: engine.renderTurns([...question, { role: "assistant", text: past.text }]) }];
+    const { plain, drafted } = await compare(question, { references });
+    expect(drafted.tokens).toEqual(plain.tokens);
+    expect(drafted.stats.accepted).toBeGreaterThan(plain.tokens.length / 3);
+    expect(drafted.stats.copiedSpans.some((span) => span.sourceId === "answer-1")).toBe(true);
+    for (const span of drafted.stats.copiedSpans) {
+      expect(span.textEnd).toBeGreaterThan(span.textStart);
+      expect(span.textEnd).toBeLessThanOrEqual(drafted.text.length);
+    }
+  });
+
+  it("trap: rejected drafts leave the sliding-window cache as it was (context past Gemma 3's window)", async () => {
+    const swa = engine.model.fileInsights.swaSize;
+    expect(swa).toBeGreaterThan(0);
+    // A long history pushes the reply past the sliding window, and a past answer
+    // that agrees only in part makes drafts that are partly rejected.
+    const filler = Array.from({ length: 40 }, (_, i) => `Line ${i + 1}: ${letter}`).join("\n");
+    const turns: ChatTurn[] = [
+      { role: "user", text: `Here is a log:\n${filler}` },
+      { role: "assistant", text: "Noted." },
+      { role: "user", text: "Now write a short poem about the sea." },
+    ];
+    expect(engine.renderTurns(turns).length).toBeGreaterThan(swa!);
+    // A reference that agrees with the answer except at every fourth token:
+    // drafts from it are accepted in part and rejected in part.
+    const plain = await reply("off", turns);
+    const altered = plain.tokens.map((token, i) => (i % 4 === 3 ? ((token + 1) as Token) : token));
+    const drafted = await reply("reference", turns, { references: [{ id: "altered", tokens: altered }] });
+    expect(drafted.tokens).toEqual(plain.tokens);
+    expect(drafted.stats.accepted).toBeGreaterThan(0);
+    expect(drafted.stats.drafted).toBeGreaterThan(drafted.stats.accepted);
+  });
+
+  it("trap: with a repeat penalty, drafting turns itself off and the output stays plain decoding's", async () => {
+    const turns: ChatTurn[] = [{ role: "user", text: `Repeat this notice word for word:\n\n${letter}` }];
+    const { plain, drafted } = await compare(turns, { repeatPenalty: 1.3 });
+    expect(drafted.stats.drafting).toEqual({
+      on: false,
+      reason: "a repeat penalty is set: drafted tokens would be penalized differently",
+    });
+    expect(drafted.stats.drafted).toBe(0);
+    expect(drafted.tokens).toEqual(plain.tokens);
+  });
+
+  it("trap: batched evaluation is bit-exact up to the calibrated batch size, and drafts stay within it", async () => {
+    const curve = await engine.costCurve();
+    expect(curve.exactBatch).toBeGreaterThanOrEqual(1);
+    // Kept by the test machine's calibration: the assumed timings must not hide it.
+    expect(curve.relative[1]).toBeCloseTo(1.05);
+    const context = await engine.model.createContext({ contextSize: 512, threads: engine.threads, swaFullCache: true });
+    try {
+      const sequence = context.getSequence();
+      const tokens = engine.tokenize(`${letter} ${letter}`) as Token[];
+      await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(0, 8));
+      const probe = tokens.slice(8, 40);
+      const single = await predictions(sequence, probe, 1);
+      const exact = await predictions(sequence, probe, curve.exactBatch);
+      expect(exact).toEqual(single);
+      if (curve.exactBatch <= 16) {
+        // The first larger batch is where rounding changes; the test reports by how much.
+        const larger = await predictions(sequence, probe, curve.exactBatch + 1);
+        const drift = Math.max(...larger.map((p, i) => Math.abs(p.probability - single[i]!.probability)));
+        console.log(`batches of ${curve.exactBatch + 1}: top-token probability differs by up to ${drift.toExponential(2)}`);
+      }
+    } finally {
+      await context.dispose();
+    }
+    const turns: ChatTurn[] = [{ role: "user", text: `Repeat this notice word for word:\n\n${letter}` }];
+    const chat = await engine.openChat({ drafting: "reference" });
+    const lengths: number[] = [];
+    const predictor = chat.sequence.tokenPredictor!;
+    const predict = predictor.predictTokens.bind(predictor);
+    predictor.predictTokens = () => {
+      const draft = predict() as Token[];
+      lengths.push(draft.length);
+      return draft;
+    };
+    await chat.reply(turns, { maxTokens: 48 });
+    await chat.dispose();
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(curve.exactBatch - 1);
+  });
+});

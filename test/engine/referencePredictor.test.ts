@@ -1,0 +1,82 @@
+import type { Token } from "node-llama-cpp";
+import { describe, expect, it } from "vitest";
+import { DraftPolicy, maxDraftLength } from "../../electron/engine/draftPolicy";
+import { ReferencePredictor } from "../../electron/engine/referencePredictor";
+
+// Verification nearly free and exact at any batch size: drafts are as long as evidence allows.
+const cheap = () =>
+  new DraftPolicy({
+    relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.01),
+    singleTokenMs: 10,
+    exactBatch: maxDraftLength + 1,
+  });
+
+const t = (...ids: number[]) => ids as Token[];
+
+function start(predictor: ReferencePredictor, state: number[]): void {
+  predictor.reset({ stateTokens: state as Token[] });
+}
+
+describe("ReferencePredictor", () => {
+  it("never drafts on the prompt pass, then copies what follows the tail in a reference", () => {
+    const predictor = new ReferencePredictor(cheap());
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }]);
+    start(predictor, [50, 51, 2, 3]);
+    expect(predictor.predictTokens()).toEqual([]);
+    predictor.pushTokens(t(4));
+    const draft = predictor.predictTokens();
+    expect(draft[0]).toBe(5);
+    expect(draft).toEqual([5, 6, 7, 8, 9, 10].slice(0, draft.length));
+  });
+
+  it("counts accepted tokens and records where they were copied from", () => {
+    const predictor = new ReferencePredictor(cheap());
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8] }]);
+    start(predictor, [9, 1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    expect(predictor.predictTokens()).toEqual([4, 5, 6, 7, 8]);
+    // The model agreed with 4 and 5, then chose 42.
+    predictor.pushTokens(t(4));
+    predictor.pushTokens(t(5));
+    predictor.pushTokens(t(42));
+    predictor.predictTokens();
+    const stats = predictor.takeStats();
+    expect(stats.drafted).toBe(5);
+    expect(stats.accepted).toBe(2);
+    expect(stats.copiedSpans).toEqual([{ sourceId: "past", start: 3, end: 5, replyStart: 1 }]);
+    expect(stats.predictorMs).toBeGreaterThanOrEqual(0);
+  });
+
+  it("finds repeats within the live context itself", () => {
+    const predictor = new ReferencePredictor(cheap());
+    start(predictor, [7, 8, 9, 10, 11, 12, 7, 8]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(9));
+    expect(predictor.predictTokens()[0]).toBe(10);
+  });
+
+  it("drafts nothing when nothing matches, or when turned off", () => {
+    const predictor = new ReferencePredictor(cheap());
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4] }]);
+    start(predictor, [20, 21]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(22));
+    expect(predictor.predictTokens()).toEqual([]);
+    predictor.enabled = false;
+    predictor.pushTokens(t(1));
+    predictor.pushTokens(t(2));
+    expect(predictor.predictTokens()).toEqual([]);
+  });
+
+  it("drops references that are no longer handed in", () => {
+    const predictor = new ReferencePredictor(cheap());
+    predictor.setReferences([{ id: "old", tokens: [1, 2, 3, 4] }]);
+    predictor.setReferences([{ id: "new", tokens: [5, 6, 7] }]);
+    start(predictor, [0, 1]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(2));
+    expect(predictor.predictTokens()).toEqual([]);
+    expect(() => predictor.setReferences([{ id: "context", tokens: [1] }])).toThrow(/reserved/);
+  });
+});
