@@ -242,6 +242,51 @@ describe("the main flow, in Chromium against npm run serve with the real model",
   });
 });
 
+describe("settings, themes, export and import", () => {
+  it("changes generation settings and the theme, and exports and imports conversations", async () => {
+    await page.keyboard.press("Control+,");
+    const dialog = page.getByRole("dialog", { name: "Settings" });
+    await dialog.waitFor();
+    await screenshotBothThemes(page, "settings");
+
+    await dialog.getByRole("checkbox", { name: /Acceleration/ }).uncheck();
+    await expect.poll(async () => (await served.api.getSettings({})).drafting).toBe("off");
+    await dialog.getByRole("checkbox", { name: /Acceleration/ }).check();
+    await expect.poll(async () => (await served.api.getSettings({})).drafting).toBe("reference");
+    const temperature = dialog.getByRole("spinbutton", { name: /Temperature/ });
+    await temperature.fill("0.7");
+    await temperature.press("Tab");
+    await expect.poll(async () => (await served.api.getSettings({})).temperature).toBe(0.7);
+    await temperature.fill("0");
+    await temperature.press("Tab");
+    await expect.poll(async () => (await served.api.getSettings({})).temperature).toBe(0);
+
+    // A chosen theme wins over the system's.
+    await dialog.getByRole("radio", { name: "Dark" }).check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe("dark");
+    expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe("rgb(23, 24, 28)");
+    await dialog.getByRole("radio", { name: "Follow the system" }).check();
+    expect(await page.evaluate(() => document.documentElement.dataset.theme ?? null)).toBeNull();
+
+    const [download] = await Promise.all([page.waitForEvent("download"), dialog.getByRole("button", { name: "Export all (JSON)" }).click()]);
+    const exported = await download.path();
+    const file = JSON.parse(await import("node:fs").then((fs) => fs.promises.readFile(exported, "utf8"))) as {
+      format: string;
+      conversations: unknown[];
+    };
+    expect(file.format).toBe("reprise.conversations");
+    const before = (await served.api.listConversations({})).items.length;
+    expect(file.conversations).toHaveLength(before);
+
+    const [chooser] = await Promise.all([page.waitForEvent("filechooser"), dialog.getByRole("button", { name: "Import…" }).click()]);
+    await chooser.setFiles(exported);
+    await dialog.getByText(`Imported ${before} conversations.`).waitFor();
+    expect((await served.api.listConversations({})).items.length).toBe(2 * before);
+    await page.keyboard.press("Escape");
+    await dialog.waitFor({ state: "hidden" });
+  });
+});
+
 describe("first run", () => {
   let modelLess: Served;
 
