@@ -53,7 +53,7 @@ async function title(): Promise<string> {
 beforeAll(async () => {
   ensureUiBuilt();
   const model = await testModelPath();
-  served = await serve({ model, cacheDir: cheapVerificationCache(model) });
+  served = await serve({ model, cacheDir: await cheapVerificationCache(model) });
   // Short replies: the model is tiny and the machine shared; what is tested is the UI around them.
   await served.api.updateSettings({ maxTokens: 24 });
   await served.api.importConversations({
@@ -73,7 +73,8 @@ beforeAll(async () => {
 
   await page.goto(served.pageUrl);
   await page.getByRole("list", { name: "Conversations" }).waitFor();
-});
+  // On a machine that has never measured the model's cost curve, the engine measures it here (about a minute).
+}, 300_000);
 
 afterAll(async () => {
   await browser?.close();

@@ -51,6 +51,14 @@ export interface ServeOptions {
   cacheDir?: string;
 }
 
+/** The cost curves the engine measured for `model` on one thread (what `serve` runs with here). */
+function measuredCurves(model: string): string[] {
+  const prefix = `${path.basename(model)}.`;
+  return fs
+    .readdirSync(path.dirname(model))
+    .filter((name) => name.startsWith(prefix) && /\.1t\.cost(-v\d+)?\.json$/.test(name));
+}
+
 /**
  * A model cache whose cost curves say that verifying a batch of drafted tokens
  * costs about what one token does, as on a GPU or an idle fast CPU. The engine
@@ -60,25 +68,28 @@ export interface ServeOptions {
  * engine's own files are copied with the batch costs flattened and everything
  * else (the largest batch that verifies bit-identically) kept as measured.
  */
-export function cheapVerificationCache(model: string): string {
+export async function cheapVerificationCache(model: string): Promise<string> {
+  if (measuredCurves(model).length === 0) {
+    // First run on this machine: the engine measures its curve and keeps it beside the model.
+    const { Engine } = await import("../../electron/engine/engine");
+    const engine = await Engine.load({ modelPath: model, threads: 1, cacheDir: path.dirname(model) });
+    try {
+      await engine.costCurve();
+    } finally {
+      await engine.dispose();
+    }
+  }
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-e2e-cache-"));
   const models = path.join(dir, "models");
   fs.mkdirSync(models);
-  const measured = path.dirname(model);
-  for (const name of fs.readdirSync(measured)) {
-    if (!name.startsWith(path.basename(model)) || !/\.cost(-v\d+)?\.json$/.test(name)) continue;
-    const curve = JSON.parse(fs.readFileSync(path.join(measured, name), "utf8")) as { relative: number[] };
+  for (const name of measuredCurves(model)) {
+    const curve = JSON.parse(fs.readFileSync(path.join(path.dirname(model), name), "utf8")) as { relative: number[] };
     curve.relative = curve.relative.map((_, i) => 1 + 0.05 * i);
     fs.writeFileSync(path.join(models, name), JSON.stringify(curve));
   }
   return dir;
 }
 
-/**
- * Runs `npm run serve` as a user would (the tsx entry point, without npm's
- * wrapper, so stopping it stops the server). One thread: on a shared 2-core
- * machine, two llama.cpp threads stall whenever another process is busy.
- */
 export async function serve({ model, dataDir, cacheDir }: ServeOptions): Promise<Served> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "reprise-e2e-"));
   const args = ["electron/server/serve.ts", "--port", "0", "--data-dir", dir, "--threads", "1"];
