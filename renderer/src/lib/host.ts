@@ -13,7 +13,7 @@ export interface Host {
   api: RepriseApi;
   /** null in a browser: a page cannot learn a file's path on the server's disk. */
   pickModelFile: (() => Promise<string | null>) | null;
-  /** null in a browser: the contract has no download operation yet (see the README). */
+  /** null in a browser: downloading is the desktop shell's, the API has no download operation. */
   downloadModel: ((onProgress: (progress: ModelDownloadProgress) => void) => Promise<string>) | null;
   cancelModelDownload: () => void;
   onMenuCommand: (listener: (command: MenuCommand) => void) => () => void;

@@ -48,8 +48,4 @@ export class ModelState {
       this.error = (error as Error).message;
     }
   }
-
-  stopPolling(): void {
-    clearTimeout(this.poll);
-  }
 }
