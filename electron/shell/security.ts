@@ -34,7 +34,9 @@ export function isAppResource(url: string, appUrl: string): boolean {
     const app = new URL(appUrl);
     // Blobs are made by the page itself (an export being saved); devtools only exist when opened.
     if (target.protocol === "devtools:" || target.protocol === "blob:") return true;
-    if (target.protocol !== app.protocol || target.host !== app.host) return false;
+    // The dev server's hot reload talks over a WebSocket to the page's own host.
+    const protocol = target.protocol === "ws:" ? "http:" : target.protocol === "wss:" ? "https:" : target.protocol;
+    if (protocol !== app.protocol || target.host !== app.host) return false;
     if (app.protocol !== "file:") return true;
     const folder = app.pathname.slice(0, app.pathname.lastIndexOf("/") + 1);
     return target.pathname.startsWith(folder) && !decodeURIComponent(target.pathname).includes("/../");

@@ -127,6 +127,8 @@ describe("session", () => {
   it("allows a dev server's own origin only", () => {
     expect(isAppResource("http://localhost:5173/src/main.ts", "http://localhost:5173/")).toBe(true);
     expect(isAppResource("http://localhost:5174/x", "http://localhost:5173/")).toBe(false);
+    expect(isAppResource("ws://localhost:5173/", "http://localhost:5173/")).toBe(true);
+    expect(isAppResource("ws://evil.example/", "http://localhost:5173/")).toBe(false);
     expect(isAppResource("devtools://devtools/bundled/x", appUrl)).toBe(true);
     expect(isAppResource("blob:null/8d3c2d6e-0d47-4f6b-9a0b-3c5e6b1f1f1f", appUrl)).toBe(true);
   });
