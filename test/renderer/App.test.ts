@@ -119,6 +119,21 @@ describe("App", () => {
     await waitFor(() => expect(document.querySelector("mark.copied")).toBeNull());
   });
 
+  it("opens a copied span's source from its mark, while the badge's list is open", async () => {
+    const source = message({ id: "m-src", role: "assistant", content: "Rivers flow to the sea." });
+    const reply = message({
+      role: "assistant",
+      content: "Rivers flow to the sea.",
+      stats: stats({ copiedSpans: [{ sourceId: "m-src", start: 0, end: 23 }] }),
+    });
+    fake.paths.set("c1", [message({ role: "user", content: "q" }), source, message({ role: "user", content: "q2" }), reply]);
+    const app = start(fake);
+    await fireEvent.click(await screen.findByRole("button", { name: /tok\/s/ }));
+    const mark = await waitFor(() => document.querySelector<HTMLElement>(`[data-message-id="${reply.id}"] mark.copied`)!);
+    await fireEvent.click(mark);
+    await waitFor(() => expect(app.focus?.messageId).toBe("m-src"));
+  });
+
   it("opens the message a copied span came from, in its own conversation", async () => {
     const source = message({ id: "m-source", role: "assistant", content: "Paris is the capital." });
     fake.paths.set("c2", [message({ role: "user", content: "capital?" }), source]);

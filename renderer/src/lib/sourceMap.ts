@@ -78,6 +78,7 @@ export function markSourceRanges(root: HTMLElement, source: string, ranges: read
       const mark = root.ownerDocument.createElement("mark");
       mark.className = "copied";
       mark.dataset.span = String(run.range);
+      mark.title = "Copied from a reference: click to open it";
       mark.textContent = run.text;
       fragment.append(mark);
     }
