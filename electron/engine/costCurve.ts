@@ -4,7 +4,7 @@ import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
-const curveVersion = 2;
+const curveVersion = 3;
 const rounds = 3;
 const repeats = 2;
 const calibrationText =
@@ -12,10 +12,6 @@ const calibrationText =
   "All that glitters is not gold. Where there is a will there is a way. Actions speak louder than words. " +
   "The pen is mightier than the sword. When in Rome, do as the Romans do. Practice makes perfect.";
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 type Prediction = { token: Token; probability: number };
 
@@ -60,7 +56,7 @@ async function exactBatchLimit(sequence: LlamaContextSequence, tokens: Token[]):
  * the output of every position sampled, as a verification step does. Each
  * size runs a few times in a row (llama.cpp reuses its graph for a repeated
  * shape, as in generation) and sizes are interleaved over several rounds, so
- * that a burst of load elsewhere on the machine spreads over all of them.
+ * that a burst of load elsewhere on the machine cannot skew one size alone.
  */
 export async function measureCostCurve(model: LlamaModel, threads: number): Promise<CostCurve> {
   const context = await model.createContext({ contextSize: 512, threads, swaFullCache: true });
@@ -84,11 +80,13 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
         }
       }
     }
-    const medians = samples.map(median);
-    const single = medians[0]!;
+    // Load elsewhere on the machine only ever adds time, so the fastest run of
+    // each size is the closest to what evaluation itself costs.
+    const fastest = samples.map((ms) => Math.min(...ms));
+    const single = fastest[0]!;
     // A larger batch never costs less than a smaller one; a dip is noise.
     let floor = 1;
-    const relative = medians.map((ms) => (floor = Math.max(floor, ms / single)));
+    const relative = fastest.map((ms) => (floor = Math.max(floor, ms / single)));
     const exactBatch = await exactBatchLimit(sequence, probe);
     return { relative, singleTokenMs: single, exactBatch };
   } finally {
