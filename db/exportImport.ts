@@ -5,7 +5,7 @@ import { toConversation, toMessage } from "./rows.js";
 import type { ConversationRow, MessageRow } from "./rows.js";
 import { questionHash } from "./text.js";
 import { ROLES, STATUSES } from "./types.js";
-import type { Conversation, JsonValue, Message, MessageStats, PathMessage } from "./types.js";
+import type { Conversation, DraftingInfo, JsonValue, Message, MessageStats, PathMessage } from "./types.js";
 
 export const EXPORT_FORMAT = "reprise.conversations";
 export const EXPORT_VERSION = 1;
@@ -90,6 +90,14 @@ const oneOf =
   (v: unknown): v is T =>
     values.includes(v as T);
 
+/** An optional field: absent stays absent (stats written before the field existed), present must check. */
+function optional<T>(obj: Json, key: string, path: string, check: (v: unknown) => v is T, expected: string): { [k: string]: T } {
+  return obj[key] === undefined ? {} : { [key]: field(obj, key, path, check, expected) };
+}
+
+const isDrafting = (v: unknown): v is DraftingInfo =>
+  isObject(v) && (v["on"] === true ? Object.keys(v).length === 1 : v["on"] === false && isString(v["reason"]));
+
 function parseStats(v: unknown, path: string): MessageStats | null {
   if (v === null) return null;
   if (!isObject(v)) fail(path, "expected an object or null");
@@ -108,8 +116,15 @@ function parseStats(v: unknown, path: string): MessageStats | null {
         sourceId: field(s, "sourceId", p, isString, "a string"),
         start: field(s, "start", p, isInteger, "an integer"),
         end: field(s, "end", p, isInteger, "an integer"),
+        ...optional(s, "sourceStart", p, isInteger, "an integer"),
+        ...optional(s, "sourceEnd", p, isInteger, "an integer"),
       };
     }),
+    ...optional(v, "drafting", path, isDrafting, "{on: true} or {on: false, reason}"),
+    ...optional(v, "predictorMs", path, isFiniteNumber, "a number"),
+    ...optional(v, "firstTokenMs", path, isFiniteNumber, "a number"),
+    ...optional(v, "promptTokens", path, isInteger, "an integer"),
+    ...optional(v, "truncatedTurns", path, isInteger, "an integer"),
   };
 }
 

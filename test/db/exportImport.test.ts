@@ -14,7 +14,14 @@ function richConversation(store: Store) {
   store.updateStreamingContent(a1.id, "The moon pulls");
   store.finishMessage(a1.id, {
     content: "The moon pulls the oceans.",
-    stats: stats({ copiedSpans: [{ sourceId: q1.id, start: 0, end: 3 }] }),
+    stats: stats({
+      copiedSpans: [{ sourceId: q1.id, start: 0, end: 3, sourceStart: 5, sourceEnd: 8 }],
+      drafting: { on: true },
+      predictorMs: 0.4,
+      firstTokenMs: 120,
+      promptTokens: 42,
+      truncatedTurns: 1,
+    }),
   });
   const a1b = store.regenerate(a1.id);
   store.finishMessage(a1b.id, { status: "error", error: "out of memory" });
