@@ -1,13 +1,7 @@
+import type { MessageStats } from "../../../electron/api/contract";
+
 /** The part of a reply's stats that the speed badge reads. */
-export interface SpeedStats {
-  tokens: number;
-  forwardPasses: number;
-  drafted: number;
-  accepted: number;
-  ms: number;
-  tokensPerSecond: number;
-  drafting?: { on: boolean; reason?: string };
-}
+export type SpeedStats = Pick<MessageStats, "tokens" | "forwardPasses" | "drafted" | "accepted" | "ms" | "tokensPerSecond" | "drafting">;
 
 export interface SpeedSummary {
   /** "42.1 tok/s" */
