@@ -19,7 +19,6 @@ export interface CopiedSpan {
 }
 
 export interface DraftStats {
-  drafts: number;
   drafted: number;
   accepted: number;
   copiedSpans: CopiedSpan[];
@@ -153,7 +152,6 @@ export class ReferencePredictor extends TokenPredictor {
     const tokens = match.doc.tokens.slice(match.next, match.next + length) as Token[];
     const replyAt = this.context.tokens.length - this.replyBase;
     this.pending = { replyAt, tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
-    this.stats.drafts++;
     this.stats.drafted += tokens.length;
     return tokens;
   }
@@ -244,7 +242,7 @@ export class ReferencePredictor extends TokenPredictor {
 }
 
 function emptyStats(): DraftStats {
-  return { drafts: 0, drafted: 0, accepted: 0, copiedSpans: [], predictorMs: 0 };
+  return { drafted: 0, accepted: 0, copiedSpans: [], predictorMs: 0 };
 }
 
 function sameTokens(a: readonly number[], b: readonly number[]): boolean {
