@@ -22,6 +22,15 @@ export interface CostCurve {
 export const maxDraftLength = 16;
 
 /**
+ * Timings under which verifying a draft costs nearly nothing, as on a GPU:
+ * for tests that must see drafts however loaded the machine is (`assumedCost`).
+ */
+export const cheapVerification: Pick<CostCurve, "relative" | "singleTokenMs"> = {
+  relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.05),
+  singleTokenMs: 20,
+};
+
+/**
  * How trustworthy a match is, by what backs it. Long matches and continuations
  * of a span that was just copied successfully are accepted far more often than
  * a match on a token or two.

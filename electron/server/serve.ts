@@ -9,6 +9,7 @@ import { BadDatabaseError, Store } from "../../db/index";
 import { ChatService } from "../chat/chatService";
 import { ModelHost } from "../chat/modelHost";
 import { SettingsStore } from "../chat/settings";
+import { cheapVerification } from "../engine/draftPolicy";
 import { defaultModel } from "../engine/modelCatalog";
 import { modelCacheDir, userDataDir } from "../paths";
 import { createAccessToken } from "./accessToken";
@@ -22,6 +23,9 @@ const usage = `Usage: npm run serve -- [options]
   --threads N        CPU threads for the model (default: all cores)
   --context-size N   tokens each conversation can hold (default 4096)
   --fresh-db         if the database cannot be opened, keep it aside and start a new one
+  --assume-cheap-drafts
+                     for tests: take verifying a draft as nearly free instead of measuring it
+                     (drafts still stay within the batch size that evaluates exactly)
   --help             this text`;
 
 function fatal(message: string): never {
@@ -70,6 +74,7 @@ async function main(): Promise<void> {
         threads: { type: "string" },
         "context-size": { type: "string" },
         "fresh-db": { type: "boolean" },
+        "assume-cheap-drafts": { type: "boolean" },
         help: { type: "boolean" },
       },
       strict: true,
@@ -96,7 +101,7 @@ async function main(): Promise<void> {
   if (settings.problem) console.warn(`Some settings were invalid and use their defaults: ${settings.problem}`);
   const modelPath = chooseModel(args.model);
   const models = new ModelHost(
-    { contextSize, threads },
+    { contextSize, threads, assumedCost: args["assume-cheap-drafts"] ? cheapVerification : undefined },
     `No model found: ${defaultModel.fileName} is not in the model cache (${modelCacheDir()}). Run \`npm run model:fetch\`, or start with --model <file.gguf>.`,
   );
   const packageJson = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as {

@@ -3,7 +3,7 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../helpers/model";
-import { cheapVerificationCache, ensureUiBuilt, launchChromium, screenshotBothThemes, serve, type Served } from "./harness";
+import { ensureUiBuilt, launchChromium, screenshotBothThemes, serve, type Served } from "./harness";
 import { exportFileOf } from "./seed";
 
 /** Asked twice, in two conversations: the second answer can be drafted from the first. */
@@ -53,7 +53,7 @@ async function title(): Promise<string> {
 beforeAll(async () => {
   ensureUiBuilt();
   const model = await testModelPath();
-  served = await serve({ model, cacheDir: await cheapVerificationCache(model) });
+  served = await serve({ model, cheapDrafts: true });
   // Short replies: the model is tiny and the machine shared; what is tested is the UI around them.
   await served.api.updateSettings({ maxTokens: 24 });
   await served.api.importConversations({

@@ -47,55 +47,22 @@ export interface ServeOptions {
   model: string | null;
   /** A data folder prepared beforehand (say, a seeded database); a new temporary one otherwise. */
   dataDir?: string;
-  /** The model cache the engine keeps its measured cost curve in (see `cheapVerificationCache`). */
-  cacheDir?: string;
+  /**
+   * Take verifying a draft as nearly free (`serve --assume-cheap-drafts`). A one-thread server on a
+   * shared 2-core machine measures batches at several times a single token and would rarely draft,
+   * so no reply could show reuse; drafts still stay within the batch size that evaluates exactly.
+   */
+  cheapDrafts?: boolean;
 }
 
-/** The cost curves the engine measured for `model` on one thread (what `serve` runs with here). */
-function measuredCurves(model: string): string[] {
-  const prefix = `${path.basename(model)}.`;
-  return fs
-    .readdirSync(path.dirname(model))
-    .filter((name) => name.startsWith(prefix) && /\.1t\.cost(-v\d+)?\.json$/.test(name));
-}
-
-/**
- * A model cache whose cost curves say that verifying a batch of drafted tokens
- * costs about what one token does, as on a GPU or an idle fast CPU. The engine
- * measures the real curve on first use and drafts only when a batch pays; on
- * this 2-core machine, shared with other busy processes, batches measure 3-5
- * times a single token, so it never drafts and no reply could show reuse. The
- * engine's own files are copied with the batch costs flattened and everything
- * else (the largest batch that verifies bit-identically) kept as measured.
- */
-export async function cheapVerificationCache(model: string): Promise<string> {
-  if (measuredCurves(model).length === 0) {
-    // First run on this machine: the engine measures its curve and keeps it beside the model.
-    const { Engine } = await import("../../electron/engine/engine");
-    const engine = await Engine.load({ modelPath: model, threads: 1, cacheDir: path.dirname(model) });
-    try {
-      await engine.costCurve();
-    } finally {
-      await engine.dispose();
-    }
-  }
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-e2e-cache-"));
-  const models = path.join(dir, "models");
-  fs.mkdirSync(models);
-  for (const name of measuredCurves(model)) {
-    const curve = JSON.parse(fs.readFileSync(path.join(path.dirname(model), name), "utf8")) as { relative: number[] };
-    curve.relative = curve.relative.map((_, i) => 1 + 0.05 * i);
-    fs.writeFileSync(path.join(models, name), JSON.stringify(curve));
-  }
-  return dir;
-}
-
-export async function serve({ model, dataDir, cacheDir }: ServeOptions): Promise<Served> {
+export async function serve({ model, dataDir, cheapDrafts = false }: ServeOptions): Promise<Served> {
   const dir = dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "reprise-e2e-"));
   const args = ["electron/server/serve.ts", "--port", "0", "--data-dir", dir, "--threads", "1"];
   if (model) args.push("--model", model);
+  if (cheapDrafts) args.push("--assume-cheap-drafts");
   // Without --model the server loads the cached default model; an empty cache keeps it model-less.
-  const env = { ...process.env, REPRISE_CACHE_DIR: cacheDir ?? path.join(dir, "empty-cache") };
+  // With a model, the engine keeps its measured limits in the usual cache, where earlier runs left them.
+  const env = model ? process.env : { ...process.env, REPRISE_CACHE_DIR: path.join(dir, "empty-cache") };
   const child: ChildProcess = spawn(path.join(root, "node_modules/.bin/tsx"), args, { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
   child.stdout!.on("data", (chunk: Buffer) => (output += chunk.toString()));

@@ -3,7 +3,7 @@
 import type { Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictions } from "../../electron/engine/costCurve";
-import { maxDraftLength } from "../../electron/engine/draftPolicy";
+import { cheapVerification } from "../../electron/engine/draftPolicy";
 import { Engine, type ChatTurn, type Drafting, type ReplyOptions } from "../../electron/engine/engine";
 import { testModelPath } from "../helpers/model";
 
@@ -18,7 +18,7 @@ beforeAll(async () => {
     // One thread: two threads on two cores slow down by orders of magnitude
     // whenever anything else runs, and tests share the machine.
     threads: 1,
-    assumedCost: { relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.05), singleTokenMs: 20 },
+    assumedCost: cheapVerification,
   });
 });
 afterAll(() => engine?.dispose());
