@@ -110,7 +110,8 @@ describe("the main flow, in Chromium against npm run serve with the real model",
   });
 
   it("stops a reply and keeps what was written", async () => {
-    await served.api.updateSettings({ maxTokens: 400 });
+    // Plain decoding: drafted from the turn before, a long reply can end before the click lands.
+    await served.api.updateSettings({ maxTokens: 400, drafting: "off" });
     try {
       const composer = page.getByRole("textbox", { name: "Message" });
       await composer.fill("Tell a very long story about a lighthouse keeper and the sea.");
@@ -126,7 +127,7 @@ describe("the main flow, in Chromium against npm run serve with the real model",
       expect(last.status).toBe("interrupted");
       expect(last.content.length).toBeGreaterThan(0);
     } finally {
-      await served.api.updateSettings({ maxTokens: 24 });
+      await served.api.updateSettings({ maxTokens: 24, drafting: "reference" });
     }
   });
 

@@ -8,6 +8,8 @@ export class ModelState {
   settings = $state<Settings | null>(null);
   error = $state<string | null>(null);
   private poll: ReturnType<typeof setTimeout> | undefined;
+  /** Number of the latest settings change, so an older change's late answer does not undo a newer one. */
+  private changes = 0;
 
   constructor(private readonly api: RepriseApi) {}
 
@@ -40,11 +42,20 @@ export class ModelState {
     }
   }
 
+  /**
+   * Shows the change at once and then takes the server's answer, unless a newer
+   * change was made meanwhile: a form field bound to the settings would otherwise
+   * be reset to an older value under the user's typing when a late answer lands.
+   */
   async update(change: UpdateSettingsRequest): Promise<void> {
+    const number = ++this.changes;
+    if (this.settings) this.settings = { ...this.settings, ...change };
     try {
-      this.settings = await this.api.updateSettings(change);
+      const settings = await this.api.updateSettings(change);
+      if (number === this.changes) this.settings = settings;
       this.error = null;
     } catch (error) {
+      if (number === this.changes) await this.refresh();
       this.error = (error as Error).message;
     }
   }
