@@ -4,13 +4,14 @@ import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
-const curveVersion = 3;
+const curveVersion = 5;
 const rounds = 3;
-const repeats = 2;
+const repeats = 1;
 const calibrationText =
   "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. " +
   "All that glitters is not gold. Where there is a will there is a way. Actions speak louder than words. " +
-  "The pen is mightier than the sword. When in Rome, do as the Romans do. Practice makes perfect.";
+  "The pen is mightier than the sword. When in Rome, do as the Romans do. Practice makes perfect. " +
+  "Better late than never. Every cloud has a silver lining. Fortune favours the bold. Time flies like an arrow.";
 
 
 type Prediction = { token: Token; probability: number };
@@ -21,12 +22,9 @@ export async function predictions(sequence: LlamaContextSequence, tokens: Token[
   const out: Prediction[] = [];
   for (let i = 0; i < tokens.length; i += batch) {
     const results = await sequence.controlledEvaluate(
-      tokens.slice(i, i + batch).map((token) => [token, { generateNext: { token: true, probabilities: true } }]),
+      tokens.slice(i, i + batch).map((token) => [token, { generateNext: { token: true, confidence: true } }]),
     );
-    for (const result of results) {
-      const top = [...(result?.next?.probabilities ?? new Map<Token, number>()).entries()][0];
-      out.push({ token: result!.next!.token!, probability: top?.[1] ?? Number.NaN });
-    }
+    for (const result of results) out.push({ token: result!.next!.token!, probability: result!.next!.confidence ?? Number.NaN });
   }
   await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
   return out;
@@ -34,15 +32,16 @@ export async function predictions(sequence: LlamaContextSequence, tokens: Token[
 
 /**
  * The largest batch whose every row comes out bit-identical to evaluating the
- * same tokens one at a time. llama.cpp's CPU kernels switch to a blocked
- * matrix-multiply path for larger batches (on x86 with repacked K-quants, from
- * 4 rows on), which rounds differently: a draft verified in such a batch can
- * pick another token than plain decoding where two candidates are nearly tied.
+ * same tokens one at a time. llama.cpp's prebuilt CPU binaries switch to a
+ * blocked matrix-multiply path on repacked weights from 4 rows on, which
+ * rounds differently: a draft verified in such a batch can pick another token
+ * than plain decoding where two candidates are nearly tied. Each size is
+ * checked with one batch, compared token and probability, bit for bit.
  */
-async function exactBatchLimit(sequence: LlamaContextSequence, tokens: Token[]): Promise<number> {
-  const reference = await predictions(sequence, tokens, 1);
+async function exactBatchLimit(sequence: LlamaContextSequence, probe: Token[]): Promise<number> {
+  const reference = await predictions(sequence, probe.slice(0, maxDraftLength + 1), 1);
   for (let batch = 2; batch <= maxDraftLength + 1; batch++) {
-    const batched = await predictions(sequence, tokens, batch);
+    const batched = await predictions(sequence, probe.slice(0, batch), batch);
     const same = batched.every(
       (p, i) => p.token === reference[i]!.token && Object.is(p.probability, reference[i]!.probability),
     );
@@ -52,14 +51,44 @@ async function exactBatchLimit(sequence: LlamaContextSequence, tokens: Token[]):
 }
 
 /**
- * Times the evaluation of batches of 1 to maxDraftLength + 1 tokens, each with
+ * Exactness is checked a second time after this many tokens of context: from
+ * 512 cached tokens on, llama.cpp's CPU flash attention can take another path
+ * for a single token (split across threads) than for a batch.
+ */
+const deepContext = 600;
+
+/**
+ * `length` tokens drawn from `tokens` in a fixed pseudo-random order: text the
+ * model cannot predict, so that its probabilities stay far from 1, where a
+ * rounding difference could hide.
+ */
+function scrambled(tokens: Token[], length: number): Token[] {
+  let state = 12345;
+  return Array.from({ length }, () => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return tokens[state % tokens.length]!;
+  });
+}
+
+/**
+ * The batch sizes that are timed: every size up to 9, then every 4th. Between
+ * two timed sizes a batch is priced as the larger one, which never
+ * underestimates a draft's cost (a larger batch never costs less) and keeps
+ * the one-off calibration to a few seconds.
+ */
+const timedSizes = Array.from({ length: maxDraftLength + 1 }, (_, i) => i + 1).filter(
+  (n) => n <= 9 || (n - 1) % 4 === 0 || n === maxDraftLength + 1,
+);
+
+/**
+ * Times the evaluation of batches of up to maxDraftLength + 1 tokens, each with
  * the output of every position sampled, as a verification step does. Each
  * size runs a few times in a row (llama.cpp reuses its graph for a repeated
  * shape, as in generation) and sizes are interleaved over several rounds, so
  * that a burst of load elsewhere on the machine cannot skew one size alone.
  */
 export async function measureCostCurve(model: LlamaModel, threads: number): Promise<CostCurve> {
-  const context = await model.createContext({ contextSize: 512, threads, swaFullCache: true });
+  const context = await model.createContext({ contextSize: 1024, threads, swaFullCache: true });
   try {
     const sequence = context.getSequence();
     const tokens = model.tokenize(calibrationText);
@@ -67,27 +96,32 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
     const probe = tokens.slice(24);
     await sequence.evaluateWithoutGeneratingNewTokens(prompt);
     const start = sequence.nextTokenIndex;
-    const samples: number[][] = Array.from({ length: maxDraftLength + 1 }, () => []);
+    const samples = new Map<number, number[]>(timedSizes.map((n) => [n, []]));
     for (let round = 0; round <= rounds; round++) {
-      for (let n = 1; n <= maxDraftLength + 1; n++) {
+      for (const n of timedSizes) {
         for (let repeat = 0; repeat <= repeats; repeat++) {
           const started = performance.now();
           await sequence.controlledEvaluate(probe.slice(0, n).map((token) => [token, { generateNext: { token: true } }]));
           const ms = performance.now() - started;
           await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
           // Round 0 and each size's first run warm caches and build the graph; they are not counted.
-          if (round > 0 && repeat > 0) samples[n - 1]!.push(ms);
+          if (round > 0 && repeat > 0) samples.get(n)!.push(ms);
         }
       }
     }
     // Load elsewhere on the machine only ever adds time, so the fastest run of
     // each size is the closest to what evaluation itself costs.
-    const fastest = samples.map((ms) => Math.min(...ms));
-    const single = fastest[0]!;
+    const fastest = new Map([...samples].map(([n, ms]) => [n, Math.min(...ms)]));
+    const single = fastest.get(1)!;
     // A larger batch never costs less than a smaller one; a dip is noise.
     let floor = 1;
-    const relative = fastest.map((ms) => (floor = Math.max(floor, ms / single)));
-    const exactBatch = await exactBatchLimit(sequence, probe);
+    const timed = timedSizes.map((n) => (floor = Math.max(floor, fastest.get(n)! / single)));
+    const relative = Array.from({ length: maxDraftLength + 1 }, (_, i) => timed[timedSizes.findIndex((n) => n >= i + 1)]!);
+    const shallow = await exactBatchLimit(sequence, probe);
+    await sequence.eraseContextTokenRanges([{ start: 0, end: sequence.nextTokenIndex }]);
+    const deep = scrambled(tokens, deepContext + maxDraftLength + 1);
+    await sequence.evaluateWithoutGeneratingNewTokens(deep.slice(0, deepContext));
+    const exactBatch = Math.min(shallow, await exactBatchLimit(sequence, deep.slice(deepContext)));
     return { relative, singleTokenMs: single, exactBatch };
   } finally {
     await context.dispose();
@@ -96,8 +130,9 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
 
 /**
  * The cost curve of a model on this machine, measured once and kept in
- * `cacheDir`: it depends on the model file, the thread count and the hardware,
- * none of which change between runs.
+ * `cacheDir`: it depends on the model file, the thread count, the llama.cpp
+ * binary (prebuilt or Reprise's own build, CPU or GPU) and the hardware, none
+ * of which change between runs.
  */
 export async function loadCostCurve(
   model: LlamaModel,
@@ -106,7 +141,8 @@ export async function loadCostCurve(
   cacheDir: string,
 ): Promise<CostCurve> {
   const { size } = await fs.stat(modelPath);
-  const file = path.join(cacheDir, `${path.basename(modelPath)}.${size}.${threads}t.cost-v${curveVersion}.json`);
+  const binary = `${model.llama.buildType}-${model.llama.gpu || "cpu"}`;
+  const file = path.join(cacheDir, `${path.basename(modelPath)}.${size}.${threads}t.${binary}.cost-v${curveVersion}.json`);
   const cached = await fs.readFile(file, "utf8").then(
     (text) => JSON.parse(text) as CostCurve,
     () => undefined,

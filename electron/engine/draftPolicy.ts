@@ -19,7 +19,7 @@ export interface CostCurve {
   exactBatch: number;
 }
 
-export const maxDraftLength = 16;
+export const maxDraftLength = 32;
 
 /**
  * Timings under which verifying a draft costs nearly nothing, as on a GPU:

@@ -1,13 +1,32 @@
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 
+/**
+ * The CMake options of Reprise's own CPU build of llama.cpp (`npm run
+ * llama:build`), made so that drafts verified in one batch come out exactly as
+ * plain decoding. The prebuilt CPU binaries repack quantized weights at load
+ * time for blocked matrix kernels that round a batch of 4 or more tokens
+ * differently from one token; repacking is off here. The build script also
+ * turns off flash attention's split of a single token's attention across
+ * threads, which rounds differently from the row-by-row path a batch takes;
+ * `REPRISE_EXACT_DECODING` only gives that patched build its own name.
+ */
+export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_EXACT_DECODING: "ON" } as const;
+
 let instance: Promise<Llama> | undefined;
 
 /**
  * The process-wide llama.cpp binding. "auto" picks a GPU backend when the
- * machine has one and falls back to the CPU; `build: "never"` keeps start-up
- * from ever trying to compile llama.cpp on a user's machine.
+ * machine has one; on the CPU the local build above is used when it was made,
+ * else the prebuilt binary. `build: "never"` keeps start-up from ever trying
+ * to compile llama.cpp on a user's machine.
  */
 export function llama(): Promise<Llama> {
-  instance ??= getLlama({ gpu: "auto", build: "never", logLevel: LlamaLogLevel.error, progressLogs: false });
+  instance ??= getLlama({
+    gpu: "auto",
+    build: "never",
+    cmakeOptions: cpuBuildOptions,
+    logLevel: LlamaLogLevel.error,
+    progressLogs: false,
+  });
   return instance;
 }

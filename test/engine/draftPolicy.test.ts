@@ -9,7 +9,7 @@ const curve = (perToken: number) => ({
 
 describe("DraftPolicy", () => {
   it("drafts long when verification is nearly free and evidence is strong", () => {
-    const policy = new DraftPolicy(curve(0.001));
+    const policy = new DraftPolicy(curve(0.0001));
     expect(policy.length("continuation", 100)).toBe(maxDraftLength);
     expect(policy.length("long", 5)).toBe(5);
   });

@@ -92,6 +92,42 @@ describe("lossless reference drafting on the real model", () => {
     expect(drafted.stats.drafted).toBeGreaterThan(drafted.stats.accepted);
   });
 
+  it("trap: on two threads, a conversation continued past 512 cached tokens stays identical", async () => {
+    // llama.cpp's CPU flash attention splits one token's attention across
+    // threads once 512 tokens are cached, a rounding a batch never takes; only
+    // a build without that split (npm run llama:build) lets two threads draft.
+    const twoThreads = await Engine.load({ modelPath: await testModelPath(), contextSize: 2048, threads: 2 });
+    try {
+      const curve = await twoThreads.costCurve();
+      const notices = Array.from({ length: 6 }, (_, i) => `Notice ${i + 1}: ${letter}`).join("\n");
+      const run = async (drafting: Drafting) => {
+        const chat = await twoThreads.openChat({ drafting });
+        try {
+          const turns: ChatTurn[] = [{ role: "user", text: `Repeat these notices word for word:\n\n${notices}` }];
+          const first = await chat.reply(turns, { maxTokens: 200 });
+          turns.push({ role: "assistant", text: first.text }, { role: "user", text: "Say them again." });
+          const second = await chat.reply(turns, { maxTokens: 200 });
+          return { tokens: [first.tokens, second.tokens], accepted: first.stats.accepted + second.stats.accepted, end: chat.sequence.nextTokenIndex };
+        } finally {
+          await chat.dispose();
+        }
+      };
+      const plain = await run("off");
+      const drafted = await run("reference");
+      expect(plain.end).toBeGreaterThan(600);
+      expect(drafted.tokens).toEqual(plain.tokens);
+      if (twoThreads.model.llama.buildType === "localBuild") {
+        expect(curve.exactBatch).toBeGreaterThan(16);
+        expect(drafted.accepted).toBeGreaterThan(0);
+      } else {
+        // The calibration's deep check sees the split's rounding and keeps drafting off.
+        expect(curve.exactBatch).toBe(1);
+      }
+    } finally {
+      await twoThreads.dispose();
+    }
+  });
+
   it("trap: with a repeat penalty, drafting turns itself off and the output stays plain decoding's", async () => {
     const turns: ChatTurn[] = [{ role: "user", text: `Repeat this notice word for word:\n\n${letter}` }];
     const { plain, drafted } = await compare(turns, { repeatPenalty: 1.3 });
