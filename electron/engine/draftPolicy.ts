@@ -33,12 +33,17 @@ export const cheapVerification: Pick<CostCurve, "relative" | "singleTokenMs"> = 
 /**
  * How trustworthy a match is, by what backs it. Long matches and continuations
  * of a span that was just copied successfully are accepted far more often than
- * a match on a token or two.
+ * a match on a token or two, and a span that has matched for a long stretch
+ * (a past answer given again) tends to keep matching to its end: learned
+ * apart, its high acceptance lets drafts grow to the longest that pay.
  */
-export type Evidence = "continuation" | "long" | "medium" | "short" | "single";
+export type Evidence = "sustained" | "continuation" | "long" | "medium" | "short" | "single";
+
+/** A continued span whose tail matches at least this far is `sustained`. */
+export const sustainedMatch = 24;
 
 export function evidenceOf(matchLength: number, continuesSpan: boolean): Evidence {
-  if (continuesSpan) return "continuation";
+  if (continuesSpan) return matchLength >= sustainedMatch ? "sustained" : "continuation";
   if (matchLength >= 8) return "long";
   if (matchLength >= 4) return "medium";
   if (matchLength >= 2) return "short";
@@ -47,6 +52,7 @@ export function evidenceOf(matchLength: number, continuesSpan: boolean): Evidenc
 
 /** Prior acceptance rates of the first drafted token, worth `priorWeight` observations each. */
 const firstTokenPrior: Record<Evidence, number> = {
+  sustained: 0.9,
   continuation: 0.85,
   long: 0.75,
   medium: 0.55,
@@ -54,7 +60,14 @@ const firstTokenPrior: Record<Evidence, number> = {
   single: 0.1,
 };
 /** Prior rate at which a drafted token is accepted given the one before it was. */
-const nextTokenPrior = 0.85;
+const nextTokenPrior: Record<Evidence, number> = {
+  sustained: 0.95,
+  continuation: 0.85,
+  long: 0.85,
+  medium: 0.85,
+  short: 0.85,
+  single: 0.85,
+};
 const priorWeight = 4;
 
 class Rate {
@@ -100,7 +113,7 @@ export class DraftPolicy {
   ) {
     for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) {
       this.first.set(evidence, new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight));
-      this.next.set(evidence, new Rate(nextTokenPrior * priorWeight, priorWeight));
+      this.next.set(evidence, new Rate(nextTokenPrior[evidence] * priorWeight, priorWeight));
     }
     this.passMs = cost.relative.map((relative) => relative * cost.singleTokenMs);
     this.passesSince = cost.relative.map(() => 0);
@@ -152,7 +165,7 @@ export class DraftPolicy {
     if (bestRate > 1.03) return best;
     // A pessimistic estimate would never be corrected if its size were never tried:
     // on strong evidence, now and then, draft anyway and time it.
-    if (evidence === "continuation" || evidence === "long") {
+    if (evidence === "sustained" || evidence === "continuation" || evidence === "long") {
       for (let k = limit; k >= 1; k--) if (this.passesSince[k]! >= exploreEvery) return k;
     }
     return 0;
