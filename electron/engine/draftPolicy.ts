@@ -99,9 +99,49 @@ const outlierFactor = 8;
 /** After this many passes without a draft of some size, one is tried again to re-measure its cost. */
 const exploreEvery = 64;
 
+/**
+ * Acceptance by place in a draft. A past answer given again is accepted to its
+ * end, a paraphrase breaks after a few tokens: one rate for every place would
+ * make the first draft too long and the second too short. Each place's rate
+ * (given that the tokens before it were accepted) is learned on its own,
+ * starting from the rate of all places pooled, which stands in where a place
+ * has little data.
+ */
+class Acceptance {
+  readonly first: Rate;
+  readonly next: Rate;
+  private readonly hits = new Array<number>(maxDraftLength).fill(0);
+  private readonly trials = new Array<number>(maxDraftLength).fill(0);
+
+  constructor(evidence: Evidence) {
+    this.first = new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight);
+    this.next = new Rate(nextTokenPrior[evidence] * priorWeight, priorWeight);
+  }
+
+  /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
+  at(place: number): number {
+    if (place === 0) return this.first.value;
+    return (this.hits[place]! + this.next.value * priorWeight) / (this.trials[place]! + priorWeight);
+  }
+
+  /** `accepted` leading tokens were accepted; `missed` says the one after them was judged and refused. */
+  add(accepted: number, missed: boolean): void {
+    const judged = accepted + (missed ? 1 : 0);
+    for (let place = 0; place < judged; place++) {
+      const hit = place < accepted ? 1 : 0;
+      if (place === 0) {
+        this.first.add(hit, 1);
+      } else {
+        this.next.add(hit, 1);
+        this.hits[place]! += hit;
+        this.trials[place]! += 1;
+      }
+    }
+  }
+}
+
 export class DraftPolicy {
-  private readonly first = new Map<Evidence, Rate>();
-  private readonly next = new Map<Evidence, Rate>();
+  private readonly acceptance = new Map<Evidence, Acceptance>();
   /** Running average of one forward pass's time, by batch size, as seen during generation. */
   private readonly passMs: number[];
   private readonly passesSince: number[];
@@ -111,10 +151,7 @@ export class DraftPolicy {
     readonly cost: CostCurve,
     private readonly observe = true,
   ) {
-    for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) {
-      this.first.set(evidence, new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight));
-      this.next.set(evidence, new Rate(nextTokenPrior[evidence] * priorWeight, priorWeight));
-    }
+    for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) this.acceptance.set(evidence, new Acceptance(evidence));
     this.passMs = cost.relative.map((relative) => relative * cost.singleTokenMs);
     this.passesSince = cost.relative.map(() => 0);
   }
@@ -135,9 +172,10 @@ export class DraftPolicy {
     for (let n = 0; n < this.passesSince.length; n++) this.passesSince[n] = n === batch - 1 ? 0 : this.passesSince[n]! + 1;
   }
 
-  /** Estimated acceptance of the first drafted token and of each one after it. */
+  /** Estimated acceptance of the first drafted token, and of the ones after it pooled over their places. */
   rates(evidence: Evidence): { first: number; next: number } {
-    return { first: this.first.get(evidence)!.value, next: this.next.get(evidence)!.value };
+    const acceptance = this.acceptance.get(evidence)!;
+    return { first: acceptance.first.value, next: acceptance.next.value };
   }
 
   /**
@@ -146,15 +184,15 @@ export class DraftPolicy {
    * for the cost of a batch of k + 1.
    */
   length(evidence: Evidence, available: number): number {
-    const { first, next } = this.rates(evidence);
+    const acceptance = this.acceptance.get(evidence)!;
     const limit = Math.min(available, maxDraftLength, this.cost.relative.length - 1, this.cost.exactBatch - 1);
     let best = 0;
     let bestRate = 1;
     let expected = 0;
-    let reach = first;
+    let reach = 1;
     for (let k = 1; k <= limit; k++) {
+      reach *= acceptance.at(k - 1);
       expected += reach;
-      reach *= next;
       const rate = (1 + expected) / this.relativeCost(k + 1);
       if (rate > bestRate) {
         best = k;
@@ -174,9 +212,6 @@ export class DraftPolicy {
   /** Learns from how a draft fared. */
   record({ evidence, drafted, accepted, complete }: DraftOutcome): void {
     if (drafted === 0) return;
-    const rejected = complete && accepted < drafted;
-    if (accepted > 0 || rejected) this.first.get(evidence)!.add(accepted > 0 ? 1 : 0, 1);
-    const nextTrials = Math.max(0, accepted - 1) + (rejected && accepted > 0 ? 1 : 0);
-    if (nextTrials > 0) this.next.get(evidence)!.add(Math.max(0, accepted - 1), nextTrials);
+    this.acceptance.get(evidence)!.add(accepted, complete && accepted < drafted);
   }
 }

@@ -99,4 +99,14 @@ describe("DraftPolicy", () => {
     const policy = new DraftPolicy({ relative, singleTokenMs: 16, exactBatch: maxDraftLength + 1 });
     expect(policy.length("sustained", 100)).toBeGreaterThan(policy.length("continuation", 100));
   });
+
+  it("learns where drafts tend to break, and stops just before", () => {
+    const policy = new DraftPolicy(curve(0.05));
+    // Spans that always hold for 8 tokens and break on the 9th.
+    for (let i = 0; i < 40; i++) policy.record({ evidence: "continuation", drafted: 16, accepted: 8, complete: true });
+    expect(policy.length("continuation", 100)).toBe(8);
+    // Fully accepted long drafts teach the opposite.
+    for (let i = 0; i < 40; i++) policy.record({ evidence: "sustained", drafted: 32, accepted: 32, complete: true });
+    expect(policy.length("sustained", 100)).toBe(maxDraftLength);
+  });
 });
