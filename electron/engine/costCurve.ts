@@ -5,7 +5,7 @@ import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
 const curveVersion = 5;
-const rounds = 3;
+const rounds = 2;
 const repeats = 1;
 const calibrationText =
   "The quick brown fox jumps over the lazy dog. A journey of a thousand miles begins with a single step. " +
@@ -16,13 +16,23 @@ const calibrationText =
 
 type Prediction = { token: Token; probability: number };
 
-/** Evaluates `tokens` in batches of `batch`, returning the model's top choice after each one. */
-export async function predictions(sequence: LlamaContextSequence, tokens: Token[], batch: number): Promise<Prediction[]> {
+/**
+ * Evaluates `tokens` in batches of `batch`, returning the model's top choice
+ * after each one, with its probability where `weighed(row, rows)` says so
+ * (the probability costs a softmax over the whole vocabulary; NaN elsewhere).
+ */
+export async function predictions(
+  sequence: LlamaContextSequence,
+  tokens: Token[],
+  batch: number,
+  weighed: (row: number, rows: number) => boolean = () => true,
+): Promise<Prediction[]> {
   const start = sequence.nextTokenIndex;
   const out: Prediction[] = [];
   for (let i = 0; i < tokens.length; i += batch) {
+    const rows = tokens.slice(i, i + batch);
     const results = await sequence.controlledEvaluate(
-      tokens.slice(i, i + batch).map((token) => [token, { generateNext: { token: true, confidence: true } }]),
+      rows.map((token, row) => [token, { generateNext: { token: true, confidence: weighed(row, rows.length) } }]),
     );
     for (const result of results) out.push({ token: result!.next!.token!, probability: result!.next!.confidence ?? Number.NaN });
   }
@@ -31,19 +41,26 @@ export async function predictions(sequence: LlamaContextSequence, tokens: Token[
 }
 
 /**
- * The largest batch whose every row comes out bit-identical to evaluating the
- * same tokens one at a time. llama.cpp's prebuilt CPU binaries switch to a
- * blocked matrix-multiply path on repacked weights from 4 rows on, which
- * rounds differently: a draft verified in such a batch can pick another token
+ * The largest batch whose rows come out bit-identical to evaluating the same
+ * tokens one at a time: llama.cpp's prebuilt CPU binaries switch to a blocked
+ * matrix-multiply path on repacked weights from 4 rows on, and split one
+ * token's attention across threads once 512 tokens are cached, and either
+ * rounds differently; a draft verified in such a batch can pick another token
  * than plain decoding where two candidates are nearly tied. Each size is
- * checked with one batch, compared token and probability, bit for bit.
+ * checked with one batch: every row's token, and the probability of its first
+ * and last rows bit for bit (a blocked kernel's rounding shows in every row
+ * it handles, and between them a batch's first and last rows meet every
+ * kernel the batch uses).
  */
 async function exactBatchLimit(sequence: LlamaContextSequence, probe: Token[]): Promise<number> {
   const reference = await predictions(sequence, probe.slice(0, maxDraftLength + 1), 1);
+  const ends = (row: number, rows: number) => row === 0 || row === rows - 1;
   for (let batch = 2; batch <= maxDraftLength + 1; batch++) {
-    const batched = await predictions(sequence, probe.slice(0, batch), batch);
+    const batched = await predictions(sequence, probe.slice(0, batch), batch, ends);
     const same = batched.every(
-      (p, i) => p.token === reference[i]!.token && Object.is(p.probability, reference[i]!.probability),
+      (p, i) =>
+        p.token === reference[i]!.token &&
+        (Number.isNaN(p.probability) || Object.is(p.probability, reference[i]!.probability)),
     );
     if (!same) return batch - 1;
   }
