@@ -99,6 +99,12 @@ export class ChatService implements RepriseApi {
       chats: this.chats,
       persistIntervalMs: options.persistIntervalMs ?? 200,
     });
+    // The first use of a model on a machine measures what verifying drafts costs (some 20 s on
+    // two cores). Queued as soon as the model is ready, it runs while the user is still typing,
+    // and never beside a reply.
+    this.models.onReady((engine) => {
+      this.queue.enqueue({ label: null, run: () => engine.costCurve() }).result.catch(() => {});
+    });
     // Every transport (HTTP, IPC) must see the same errors: each operation fails only with an
     // ApiError, whose code says what the store's or the engine's own error meant.
     for (const name of operationNames) {

@@ -15,6 +15,7 @@ export class ModelHost {
   private modelPath: string | null = null;
   private message: string | null;
   private loading: Promise<void> | null = null;
+  private readonly readyListeners: Array<(engine: Engine) => void> = [];
 
   constructor(
     private readonly options: ModelLoadOptions & { contextSize: number },
@@ -30,6 +31,12 @@ export class ModelHost {
       "model_unavailable",
       this.state === "loading" ? `The model ${this.name} is still loading; try again in a moment.` : (this.message ?? "No model is loaded."),
     );
+  }
+
+  /** Calls `listener` with the engine now ready, if any, and with each one that finishes loading. */
+  onReady(listener: (engine: Engine) => void): void {
+    this.readyListeners.push(listener);
+    if (this.current && this.state === "ready") listener(this.current);
   }
 
   get contextSize(): number {
@@ -53,6 +60,7 @@ export class ModelHost {
       try {
         this.current = await Engine.load({ ...this.options, modelPath: this.modelPath });
         this.state = "ready";
+        for (const listener of this.readyListeners) listener(this.current);
       } catch (error) {
         this.state = "error";
         this.message = (error as Error).message;

@@ -1,3 +1,6 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, type StartEvent } from "../../electron/api/contract";
 import { expectDone, recorder, startService, type TestService } from "./helpers";
@@ -181,4 +184,18 @@ describe("chat service without a model", () => {
       await bare.close();
     }
   });
+
+  it("measures what drafts cost as soon as the model is ready, before anyone asks for a reply", async () => {
+    const cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-cost-"));
+    const fresh = await startService({ cacheDir });
+    try {
+      await expect
+        .poll(() => fs.readdirSync(cacheDir).filter((name) => name.endsWith(".json")), { timeout: 180_000, interval: 250 })
+        .toHaveLength(1);
+      expect((await fresh.service.listConversations({})).items).toEqual([]);
+    } finally {
+      await fresh.close();
+      fs.rmSync(cacheDir, { recursive: true, force: true });
+    }
+  }, 200_000);
 });

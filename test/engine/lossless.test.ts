@@ -3,7 +3,7 @@
 import type { Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictions } from "../../electron/engine/costCurve";
-import { cheapVerification } from "../../electron/engine/draftPolicy";
+import { cheapVerification, maxDraftLength } from "../../electron/engine/draftPolicy";
 import { Engine, type ChatTurn, type Drafting, type ReplyOptions } from "../../electron/engine/engine";
 import { testModelPath } from "../helpers/model";
 
@@ -153,7 +153,7 @@ describe("lossless reference drafting on the real model", () => {
       const single = await predictions(sequence, probe, 1);
       const exact = await predictions(sequence, probe, curve.exactBatch);
       expect(exact).toEqual(single);
-      if (curve.exactBatch <= 16) {
+      if (curve.exactBatch <= maxDraftLength) {
         // The first larger batch is where rounding changes; the test reports by how much.
         const larger = await predictions(sequence, probe, curve.exactBatch + 1);
         const drift = Math.max(...larger.map((p, i) => Math.abs(p.probability - single[i]!.probability)));
