@@ -27,6 +27,8 @@ interface ModeResult {
   tokens: number;
   /** End-to-end time of the reply through the chat service. */
   ms: number;
+  /** From the request to the first token: the prompt pass and the service's own work. */
+  firstTokenMs: number;
   tokensPerSecond: number;
   /** Same text and token count as the baseline's reply. */
   identical: boolean;
@@ -82,12 +84,14 @@ async function send(mode: Mode, conversationId: string, text: string): Promise<R
   const { end, stats } = await services[mode].service.benchReply({ conversationId, text, drafting: drafting[mode] });
   const ms = performance.now() - started;
   if (end.type !== "done" || !stats) throw new Error(`${mode} reply failed: ${end.type === "error" ? end.message : end.type}`);
+  if (stats.firstTokenMs === undefined) throw new Error(`${mode} reply has no time to first token`);
   const reply = end.message.content;
   return {
     text: reply,
     result: {
       tokens: stats.tokens,
       ms,
+      firstTokenMs: stats.firstTokenMs,
       tokensPerSecond: stats.tokens / (ms / 1000),
       identical: true,
       drafted: stats.drafted,
@@ -160,17 +164,16 @@ const rate = (rows: TurnResult[], mode: Mode) =>
 /** The best tokens per single-token time the calibrated curve allows within the exact batch. */
 const bestThroughput = Math.max(...curve.relative.slice(0, curve.exactBatch).map((relative, i) => (i + 1) / relative));
 /**
- * The most reference drafting can gain here: each turn's baseline time less
- * its decoding (tokens at the calibrated one-token time) is what drafting
- * cannot touch (the prompt pass, the service); the rest could at best run at
- * the curve's best throughput, as if every draft were as long as pays and
- * fully accepted.
+ * The most reference drafting can gain here: each baseline reply's time to its
+ * first token (the prompt pass, the service) is what drafting cannot touch;
+ * the rest, decoding, could at best run at the curve's best throughput, as if
+ * every draft were as long as pays and fully accepted.
  */
 function bound(rows: TurnResult[]): number {
   const baseline = sum(rows, (r) => r.modes.baseline.ms);
   const ideal = sum(rows, (r) => {
-    const decoding = Math.min(r.modes.baseline.ms, r.modes.baseline.tokens * curve.singleTokenMs);
-    return r.modes.baseline.ms - decoding + decoding / bestThroughput;
+    const { ms, firstTokenMs } = r.modes.baseline;
+    return firstTokenMs + (ms - firstTokenMs) / bestThroughput;
   });
   return baseline / ideal;
 }
@@ -219,7 +222,7 @@ console.log(`\nreference identical to baseline on every turn: ${summary.identica
 console.log(`builtin identical to baseline on every turn: ${summary.builtinIdentical}`);
 console.log(`predictor's own work: ${(summary.predictorShare * 100).toFixed(2)}% of reply time`);
 console.log(
-  `bound: the prompt pass and fixed costs as measured, decoding at the curve's best throughput within the exact batch ` +
+  `bound: baseline's time to first token as measured, the rest at the curve's best throughput within the exact batch ` +
     `(${bestThroughput.toFixed(2)} tokens per one-token time)`,
 );
 
