@@ -111,6 +111,8 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
     const tokens = model.tokenize(calibrationText);
     const prompt = tokens.slice(0, 24);
     const probe = tokens.slice(24);
+    // A shorter probe would time and check smaller batches than it says.
+    if (probe.length < maxDraftLength + 1) throw new Error("The calibration text is too short for the largest draft");
     await sequence.evaluateWithoutGeneratingNewTokens(prompt);
     const start = sequence.nextTokenIndex;
     const samples = new Map<number, number[]>(timedSizes.map((n) => [n, []]));
