@@ -100,10 +100,6 @@ export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
   );
 }
 
-export function nullable<T>(inner: Schema<T>): Schema<T | null> {
-  return schema(`${inner.expected} or null`, (v, options) => (v === null ? null : inner.parse(v, options)));
-}
-
 export function array<T>(item: Schema<T>, limits: { max?: number } = {}): Schema<T[]> {
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
   const expected = limits.max ? `a list of at most ${max} items` : "a list";

@@ -13,7 +13,6 @@ const calibrationText =
   "The pen is mightier than the sword. When in Rome, do as the Romans do. Practice makes perfect. " +
   "Better late than never. Every cloud has a silver lining. Fortune favours the bold. Time flies like an arrow.";
 
-
 type Prediction = { token: Token; probability: number };
 
 /**
