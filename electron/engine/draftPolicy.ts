@@ -37,13 +37,14 @@ export const cheapVerification: Pick<CostCurve, "relative" | "singleTokenMs"> = 
  * (a past answer given again) tends to keep matching to its end: learned
  * apart, its high acceptance lets drafts grow to the longest that pay.
  */
-export type Evidence = "sustained" | "continuation" | "long" | "medium" | "short" | "single";
+export type Evidence = "sustained" | "continuation" | "long" | "medium" | "short" | "single" | "contested";
 
 /** A continued span whose tail matches at least this far is `sustained`. */
 export const sustainedMatch = 24;
 
-export function evidenceOf(matchLength: number, continuesSpan: boolean): Evidence {
+export function evidenceOf(matchLength: number, continuesSpan: boolean, contested: boolean): Evidence {
   if (continuesSpan) return matchLength >= sustainedMatch ? "sustained" : "continuation";
+  if (contested) return "contested";
   if (matchLength >= 8) return "long";
   if (matchLength >= 4) return "medium";
   if (matchLength >= 2) return "short";
@@ -58,6 +59,7 @@ const firstTokenPrior: Record<Evidence, number> = {
   medium: 0.55,
   short: 0.3,
   single: 0.1,
+  contested: 0.2,
 };
 /** Prior rate at which a drafted token is accepted given the one before it was. */
 const nextTokenPrior: Record<Evidence, number> = {
@@ -67,8 +69,15 @@ const nextTokenPrior: Record<Evidence, number> = {
   medium: 0.85,
   short: 0.85,
   single: 0.85,
+  contested: 0.85,
 };
 const priorWeight = 4;
+/**
+ * Each observation's weight shrinks by this factor with every newer one: the
+ * rates follow the current reply (a paraphrase that stopped matching, a
+ * passage being copied) more than replies long past.
+ */
+const decay = 0.95;
 
 class Rate {
   constructor(
@@ -78,9 +87,9 @@ class Rate {
   get value(): number {
     return this.hits / this.trials;
   }
-  add(hits: number, trials: number): void {
-    this.hits += hits;
-    this.trials += trials;
+  add(hit: number): void {
+    this.hits = this.hits * decay + hit;
+    this.trials = this.trials * decay + 1;
   }
 }
 
@@ -130,11 +139,11 @@ class Acceptance {
     for (let place = 0; place < judged; place++) {
       const hit = place < accepted ? 1 : 0;
       if (place === 0) {
-        this.first.add(hit, 1);
+        this.first.add(hit);
       } else {
-        this.next.add(hit, 1);
-        this.hits[place]! += hit;
-        this.trials[place]! += 1;
+        this.next.add(hit);
+        this.hits[place] = this.hits[place]! * decay + hit;
+        this.trials[place] = this.trials[place]! * decay + 1;
       }
     }
   }

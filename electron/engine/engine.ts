@@ -239,6 +239,7 @@ export class EngineChat {
     if (reference) {
       reference.setReferences(options.references ?? []);
       reference.enabled = !penalized;
+      reference.replyLimit = options.maxTokens;
       reference.takeStats();
     }
     const before = this.sequence.tokenPredictions;

@@ -1,5 +1,5 @@
 import { TokenPredictor, type Token } from "node-llama-cpp";
-import { evidenceOf, type DraftPolicy, type Evidence } from "./draftPolicy";
+import { evidenceOf, maxDraftLength, type DraftPolicy, type Evidence } from "./draftPolicy";
 import { ReferenceIndex, type Match, type ReferenceDocument } from "./referenceIndex";
 
 /** A reference document handed in by the caller: text the reply may copy from. */
@@ -32,13 +32,26 @@ export const contextId = "context";
 /** How many tail tokens a lookup compares; longer matches are not told apart. */
 const maxMatchLength = 32;
 
+/**
+ * What the best candidate would have drafted at one pass, up to the longest
+ * draft, judged against the tokens that follow whether it was drafted or not.
+ * Learning from every pass, not only from drafts, lets acceptance be learned
+ * for evidence the policy does not (yet) trust enough to draft on, and past
+ * the end of a short draft.
+ */
+interface Trial {
+  evidence: Evidence;
+  guess: readonly number[];
+  /** How many leading tokens of the guess the reply has matched so far. */
+  matched: number;
+}
+
 interface PendingDraft {
   /** Position of the draft's first token in the reply. */
   replyAt: number;
   tokens: Token[];
   doc: ReferenceDocument;
   start: number;
-  evidence: Evidence;
   pushed: Token[];
 }
 
@@ -58,6 +71,7 @@ export class ReferencePredictor extends TokenPredictor {
   private readonly index = new ReferenceIndex(maxMatchLength);
   private readonly context: ReferenceDocument;
   private pending: PendingDraft | undefined;
+  private trials: Trial[] = [];
   /** Where the last accepted copy left off: the next token to copy from there. */
   private span: { doc: ReferenceDocument; next: number } | undefined;
   /** Accepted and drafted tokens per document: how often its continuations were right. */
@@ -77,6 +91,8 @@ export class ReferencePredictor extends TokenPredictor {
 
   /** When false, nothing is drafted: for sampler settings under which drafting is not exact. */
   enabled = true;
+  /** The most tokens the reply may have: a draft reaching past it would be verified for nothing. */
+  replyLimit: number | undefined;
 
   constructor(private readonly policy: DraftPolicy) {
     super();
@@ -99,6 +115,7 @@ export class ReferencePredictor extends TokenPredictor {
   /** Returns the stats since the last call and starts counting afresh. */
   takeStats(): DraftStats {
     this.settle(false);
+    this.closeTrials();
     const stats = this.stats;
     this.stats = emptyStats();
     return stats;
@@ -107,6 +124,7 @@ export class ReferencePredictor extends TokenPredictor {
   reset({ stateTokens }: { stateTokens: Token[] }): void {
     this.timed(() => {
       this.settle(false);
+      this.closeTrials();
       this.index.replace(this.context, stateTokens);
       this.replyBase = stateTokens.length;
       this.promptPass = true;
@@ -123,6 +141,7 @@ export class ReferencePredictor extends TokenPredictor {
     this.timed(() => {
       this.index.append(this.context, tokens);
       this.pending?.pushed.push(...tokens);
+      this.judge(tokens);
     });
   }
 
@@ -146,39 +165,100 @@ export class ReferencePredictor extends TokenPredictor {
     const candidate = this.choose();
     if (!candidate) return [];
     const { match, evidence } = candidate;
-    const available = match.doc.tokens.length - match.next;
-    const length = this.policy.length(evidence, available);
+    const guess = this.continuation(match);
+    this.trials.push({ evidence, guess, matched: 0 });
+    const written = this.context.tokens.length - this.replyBase;
+    // The pass itself yields one token after the draft.
+    const room = this.replyLimit === undefined ? Infinity : this.replyLimit - written - 1;
+    const length = this.policy.length(evidence, Math.min(guess.length, room));
     if (length === 0) return [];
-    const tokens = match.doc.tokens.slice(match.next, match.next + length) as Token[];
-    const replyAt = this.context.tokens.length - this.replyBase;
-    this.pending = { replyAt, tokens, doc: match.doc, start: match.next, evidence, pushed: [] };
+    const tokens = guess.slice(0, length) as Token[];
+    this.pending = { replyAt: written, tokens, doc: match.doc, start: match.next, pushed: [] };
     this.stats.drafted += tokens.length;
     return tokens;
   }
 
   override dispose(): void {
     this.pending = undefined;
+    this.trials = [];
     this.span = undefined;
   }
 
-  /** Picks the match with the best evidence, or none when nothing matches. */
+  /**
+   * What follows a match, up to the longest draft. A copy from the live
+   * context may run past its end and go on copying itself, as a repeated
+   * passage (a list's pattern, a loop a small model falls into) continues:
+   * the draft extends the context it copies from.
+   */
+  private continuation(match: Match): number[] {
+    const source = match.doc.tokens;
+    const end = match.doc === this.context ? Infinity : source.length;
+    const tokens: number[] = [];
+    for (let at = match.next; tokens.length < maxDraftLength && at < end; at++)
+      tokens.push(at < source.length ? source[at]! : tokens[at - source.length]!);
+    return tokens;
+  }
+
+  /** Advances every open trial by the tokens just committed, and learns from those now decided. */
+  private judge(tokens: readonly number[]): void {
+    this.trials = this.trials.filter((trial) => {
+      for (const token of tokens) {
+        if (trial.guess[trial.matched] !== token) {
+          this.learn(trial, true);
+          return false;
+        }
+        if (++trial.matched === trial.guess.length) {
+          this.learn(trial, true);
+          return false;
+        }
+      }
+      return true;
+    });
+  }
+
+  private closeTrials(): void {
+    for (const trial of this.trials) this.learn(trial, false);
+    this.trials = [];
+  }
+
+  /** `complete` false: the reply ended first, so only the matched tokens are known to be right. */
+  private learn(trial: Trial, complete: boolean): void {
+    this.policy.record({ evidence: trial.evidence, drafted: trial.guess.length, accepted: trial.matched, complete });
+  }
+
+  /**
+   * Picks the match with the best evidence, or none when nothing matches.
+   * When the longest matches disagree on the token that comes next, the one
+   * most of them agree on wins, and the evidence is `contested`: such drafts
+   * are refused far more often than those of an undisputed match.
+   */
   private choose(): { match: Match; evidence: Evidence } | undefined {
     const tail = this.context.tokens.slice(-maxMatchLength);
     const matches = this.index.find(tail, [this.context]);
     if (matches.length === 0) return undefined;
-    let best: Match | undefined;
+    const continues = (match: Match) => this.span !== undefined && this.span.doc === match.doc && this.span.next === match.next;
+    const best = this.best(matches, continues);
+    if (continues(best)) return { match: best, evidence: evidenceOf(best.length, true, false) };
+    const rivals = matches.filter((match) => match.length === best.length);
+    const votes = new Map<number, number>();
+    for (const match of rivals) votes.set(nextOf(match), (votes.get(nextOf(match)) ?? 0) + 1);
+    let winner = nextOf(best);
+    for (const [token, count] of votes) if (count > votes.get(winner)!) winner = token;
+    const chosen = winner === nextOf(best) ? best : this.best(rivals.filter((match) => nextOf(match) === winner), continues);
+    return { match: chosen, evidence: evidenceOf(chosen.length, false, votes.size > 1) };
+  }
+
+  private best(matches: readonly Match[], continues: (match: Match) => boolean): Match {
+    let best = matches[0]!;
     let bestScore = -Infinity;
-    let bestContinues = false;
     for (const match of matches) {
-      const continues = this.span !== undefined && this.span.doc === match.doc && this.span.next === match.next;
-      const score = this.score(match, continues);
+      const score = this.score(match, continues(match));
       if (score > bestScore) {
         best = match;
         bestScore = score;
-        bestContinues = continues;
       }
     }
-    return { match: best!, evidence: evidenceOf(best!.length, bestContinues) };
+    return best;
   }
 
   private score(match: Match, continues: boolean): number {
@@ -207,7 +287,6 @@ export class ReferencePredictor extends TokenPredictor {
     let accepted = 0;
     while (accepted < pending.tokens.length && pending.pushed[accepted] === pending.tokens[accepted]) accepted++;
     const judged = complete || accepted < pending.pushed.length;
-    this.policy.record({ evidence: pending.evidence, drafted: pending.tokens.length, accepted, complete: judged });
     const record = this.record.get(pending.doc.id) ?? { accepted: 0, drafted: 0 };
     record.accepted += accepted;
     record.drafted += judged ? pending.tokens.length : accepted;
@@ -239,6 +318,10 @@ export class ReferencePredictor extends TokenPredictor {
       this.stats.predictorMs += performance.now() - started;
     }
   }
+}
+
+function nextOf(match: Match): number {
+  return match.doc.tokens[match.next]!;
 }
 
 function emptyStats(): DraftStats {

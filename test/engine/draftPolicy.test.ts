@@ -83,14 +83,17 @@ describe("DraftPolicy", () => {
     expect(policy.relativeCost(2)).toBeCloseTo(1.1);
   });
 
-  it("grades evidence by match length and span continuity", () => {
-    expect(evidenceOf(1, true)).toBe("continuation");
-    expect(evidenceOf(sustainedMatch, true)).toBe("sustained");
-    expect(evidenceOf(sustainedMatch, false)).toBe("long");
-    expect(evidenceOf(12, false)).toBe("long");
-    expect(evidenceOf(5, false)).toBe("medium");
-    expect(evidenceOf(2, false)).toBe("short");
-    expect(evidenceOf(1, false)).toBe("single");
+  it("grades evidence by match length, span continuity and rival matches", () => {
+    expect(evidenceOf(1, true, false)).toBe("continuation");
+    expect(evidenceOf(sustainedMatch, true, false)).toBe("sustained");
+    expect(evidenceOf(sustainedMatch, false, false)).toBe("long");
+    expect(evidenceOf(12, false, false)).toBe("long");
+    expect(evidenceOf(5, false, false)).toBe("medium");
+    expect(evidenceOf(2, false, false)).toBe("short");
+    expect(evidenceOf(1, false, false)).toBe("single");
+    // Rival matches that disagree on the next token outweigh length, but not a span being copied.
+    expect(evidenceOf(12, false, true)).toBe("contested");
+    expect(evidenceOf(sustainedMatch, true, true)).toBe("sustained");
   });
 
   it("drafts further on a span that has matched for long than on one just begun", () => {
@@ -108,5 +111,14 @@ describe("DraftPolicy", () => {
     // Fully accepted long drafts teach the opposite.
     for (let i = 0; i < 40; i++) policy.record({ evidence: "sustained", drafted: 32, accepted: 32, complete: true });
     expect(policy.length("sustained", 100)).toBe(maxDraftLength);
+  });
+
+  it("follows recent drafts over old ones", () => {
+    const policy = new DraftPolicy(curve(0.3));
+    for (let i = 0; i < 200; i++) policy.record({ evidence: "long", drafted: 4, accepted: 4, complete: true });
+    expect(policy.length("long", 100)).toBeGreaterThan(0);
+    // The passage stopped matching: thirty refusals outweigh two hundred old successes.
+    for (let i = 0; i < 30; i++) policy.record({ evidence: "long", drafted: 4, accepted: 0, complete: true });
+    expect(policy.length("long", 100)).toBe(0);
   });
 });

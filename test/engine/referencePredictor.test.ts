@@ -79,4 +79,66 @@ describe("ReferencePredictor", () => {
     expect(predictor.predictTokens()).toEqual([]);
     expect(() => predictor.setReferences([{ id: "context", tokens: [1] }])).toThrow(/reserved/);
   });
+
+  it("copies a repeating passage of the live context on past its end", () => {
+    const predictor = new ReferencePredictor(cheap());
+    start(predictor, [5, 1, 2, 3, 1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    const draft = predictor.predictTokens();
+    expect(draft.length).toBeGreaterThan(3);
+    expect(draft).toEqual(Array.from({ length: draft.length }, (_, i) => [1, 2, 3][i % 3]));
+  });
+
+  it("never drafts past the reply's token limit", () => {
+    const predictor = new ReferencePredictor(cheap());
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] }]);
+    predictor.replyLimit = 4;
+    start(predictor, [1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    // One token written, the pass yields one more after the draft: two drafted fill the limit.
+    expect(predictor.predictTokens()).toEqual([4, 5]);
+  });
+
+  it("drafts what most of the longest matches agree on, and learns how such drafts fare", () => {
+    const policy = cheap();
+    const predictor = new ReferencePredictor(policy);
+    predictor.setReferences([
+      { id: "a", tokens: [1, 2, 3, 7, 8] },
+      { id: "b", tokens: [1, 2, 3, 7, 8] },
+      // The newest, which would win a tie, disagrees with the other two.
+      { id: "c", tokens: [1, 2, 3, 9, 9] },
+    ]);
+    start(predictor, [0, 1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    const before = policy.rates("contested").first;
+    expect(predictor.predictTokens()).toEqual([7, 8]);
+    predictor.pushTokens(t(7, 8));
+    predictor.takeStats();
+    expect(policy.rates("contested").first).toBeGreaterThan(before);
+  });
+
+  it("learns acceptance also from passes on which it did not draft", () => {
+    // Verification as dear as decoding: nothing is ever drafted.
+    const policy = new DraftPolicy({
+      relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i),
+      singleTokenMs: 10,
+      exactBatch: maxDraftLength + 1,
+    });
+    const predictor = new ReferencePredictor(policy);
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8] }]);
+    start(predictor, [0, 1, 2]);
+    predictor.predictTokens();
+    const before = policy.rates("short").first;
+    for (const token of [3, 4]) {
+      predictor.pushTokens(t(token));
+      expect(predictor.predictTokens()).toEqual([]);
+    }
+    predictor.pushTokens(t(5));
+    predictor.takeStats();
+    expect(policy.rates("short").first).toBeGreaterThan(before);
+    expect(policy.rates("medium").first).toBeGreaterThan(0.55);
+  });
 });
