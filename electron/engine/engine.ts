@@ -188,7 +188,7 @@ export class Engine {
   async openChat({ drafting = "reference" }: { drafting?: Drafting } = {}): Promise<EngineChat> {
     const predictor =
       drafting === "reference"
-        ? new ReferencePredictor(await this.draftPolicy())
+        ? new ReferencePredictor(await this.draftPolicy(), (token) => this.model.isEogToken(token as Token))
         : drafting === "builtin"
           ? new InputLookupTokenPredictor()
           : undefined;

@@ -94,7 +94,15 @@ export class ReferencePredictor extends TokenPredictor {
   /** The most tokens the reply may have: a draft reaching past it would be verified for nothing. */
   replyLimit: number | undefined;
 
-  constructor(private readonly policy: DraftPolicy) {
+  constructor(
+    private readonly policy: DraftPolicy,
+    /**
+     * The model's end-of-generation tokens. A copy stops before one: where a
+     * source ended its turn, a reply more often goes on, and where the reply
+     * does end there, the pass yields that token itself.
+     */
+    private readonly endsGeneration: (token: number) => boolean = () => false,
+  ) {
     super();
     this.context = this.index.set(contextId, []);
   }
@@ -194,8 +202,11 @@ export class ReferencePredictor extends TokenPredictor {
     const source = match.doc.tokens;
     const end = match.doc === this.context ? Infinity : source.length;
     const tokens: number[] = [];
-    for (let at = match.next; tokens.length < maxDraftLength && at < end; at++)
-      tokens.push(at < source.length ? source[at]! : tokens[at - source.length]!);
+    for (let at = match.next; tokens.length < maxDraftLength && at < end; at++) {
+      const token = at < source.length ? source[at]! : tokens[at - source.length]!;
+      if (this.endsGeneration(token)) break;
+      tokens.push(token);
+    }
     return tokens;
   }
 

@@ -11,12 +11,16 @@ import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { Store } from "../../db/index";
+import { toTurns } from "../../electron/chat/history";
+import { pastAnswerReferences } from "../../electron/chat/references";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
 import { SettingsStore } from "../../electron/chat/settings";
-import type { Drafting } from "../../electron/engine/engine";
+import { maxDraftLength } from "../../electron/engine/draftPolicy";
+import type { ChatTurn, Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
+import { copyableRuns, fastestPasses } from "./copyBound";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
 
 const modes = ["baseline", "builtin", "reference"] as const;
@@ -42,6 +46,10 @@ interface TurnResult {
   kind: WorkloadKind;
   turn: number;
   modes: Record<Mode, ModeResult>;
+  /** Tokens of the reply that an oracle could have drafted from its references (see copyBound). */
+  copyable: number;
+  /** The oracle's time for this reply: baseline's time to first token, then its fewest-cost passes. */
+  oracleMs: number;
 }
 
 interface Reply {
@@ -122,6 +130,29 @@ for (const mode of modes) {
   await send(mode, id, "Say hello.");
 }
 
+/**
+ * What the reply just written in `conversationId` could have copied, from the
+ * sources the reference mode had: the prompt as the model read it (the
+ * conversation so far in its chat template), the past answers the chat
+ * service retrieves for the question, and the reply's own earlier tokens.
+ * The oracle's time prices the fewest-cost passes on the calibrated curve at
+ * the baseline's measured time per token.
+ */
+async function copyOracle(conversationId: string, baseline: ModeResult): Promise<{ copyable: number; oracleMs: number }> {
+  const { service, store, settings } = services.reference;
+  const { messages } = await service.getConversation({ conversationId });
+  const answer = messages.at(-1)!;
+  const question = messages.at(-2)!;
+  const { systemPrompt, similarAnswers } = settings.get();
+  const system: ChatTurn[] = systemPrompt ? [{ role: "system", text: systemPrompt }] : [];
+  const prompt = engine.renderTurns([...system, ...toTurns(messages.slice(0, -1))]);
+  const references = pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers);
+  const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
+  const passes = fastestPasses(runs, curve.relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
+  return { copyable: runs.filter((run) => run > 0).length, oracleMs: baseline.firstTokenMs + passes * perToken };
+}
+
 const results: TurnResult[] = [];
 let rotation = 0;
 for (const workload of workloads) {
@@ -139,11 +170,13 @@ for (const workload of workloads) {
       const b = replies.baseline;
       replies[mode].result.identical = replies[mode].text === b.text && replies[mode].result.tokens === b.result.tokens;
     }
+    const oracle = await copyOracle(conversations.reference, replies.baseline.result);
     const turn: TurnResult = {
       id: workload.id,
       kind: workload.kind,
       turn: t,
       modes: { baseline: replies.baseline.result, builtin: replies.builtin.result, reference: replies.reference.result },
+      ...oracle,
     };
     results.push(turn);
     const m = turn.modes;
@@ -164,12 +197,13 @@ const rate = (rows: TurnResult[], mode: Mode) =>
 /** The best tokens per single-token time the calibrated curve allows within the exact batch. */
 const bestThroughput = Math.max(...curve.relative.slice(0, curve.exactBatch).map((relative, i) => (i + 1) / relative));
 /**
- * The most reference drafting can gain here: each baseline reply's time to its
- * first token (the prompt pass, the service) is what drafting cannot touch;
- * the rest, decoding, could at best run at the curve's best throughput, as if
- * every draft were as long as pays and fully accepted.
+ * The most any drafting could gain here, were every token copyable: each
+ * baseline reply's time to its first token (the prompt pass, the service) is
+ * what drafting cannot touch; the rest, decoding, could at best run at the
+ * curve's best throughput, as if every draft were as long as pays and fully
+ * accepted.
  */
-function bound(rows: TurnResult[]): number {
+function ceiling(rows: TurnResult[]): number {
   const baseline = sum(rows, (r) => r.modes.baseline.ms);
   const ideal = sum(rows, (r) => {
     const { ms, firstTokenMs } = r.modes.baseline;
@@ -206,24 +240,32 @@ const summary = {
           },
           acceptedShare: copied,
           acceptance: drafted > 0 ? accepted / drafted : 0,
-          bound: bound(rows),
+          copyableShare: sum(rows, (r) => r.copyable) / tokens,
+          copyBound: sum(rows, (r) => r.modes.baseline.ms) / sum(rows, (r) => r.oracleMs),
+          ceiling: ceiling(rows),
         },
       ];
     }),
   ),
 };
 
-console.log("\nkind         turns  builtin  reference  copied  accepted/drafted  bound");
+console.log("\nkind         turns  builtin  reference  copied  copyable  accepted/drafted  copy bound  ceiling");
 for (const [kind, k] of Object.entries(summary.kinds))
   console.log(
-    `${kind.padEnd(12)} ${String(k.turns).padStart(5)}  ${k.speedup.builtin.toFixed(2).padStart(6)}x  ${k.speedup.reference.toFixed(2).padStart(8)}x  ${(k.acceptedShare * 100).toFixed(0).padStart(5)}%  ${(k.acceptance * 100).toFixed(0).padStart(15)}%  ${k.bound.toFixed(2).padStart(5)}x`,
+    `${kind.padEnd(12)} ${String(k.turns).padStart(5)}  ${k.speedup.builtin.toFixed(2).padStart(6)}x  ${k.speedup.reference.toFixed(2).padStart(8)}x` +
+      `  ${(k.acceptedShare * 100).toFixed(0).padStart(5)}%  ${(k.copyableShare * 100).toFixed(0).padStart(7)}%  ${(k.acceptance * 100).toFixed(0).padStart(15)}%` +
+      `  ${k.copyBound.toFixed(2).padStart(9)}x  ${k.ceiling.toFixed(2).padStart(6)}x`,
   );
 console.log(`\nreference identical to baseline on every turn: ${summary.identical}`);
 console.log(`builtin identical to baseline on every turn: ${summary.builtinIdentical}`);
 console.log(`predictor's own work: ${(summary.predictorShare * 100).toFixed(2)}% of reply time`);
 console.log(
-  `bound: baseline's time to first token as measured, the rest at the curve's best throughput within the exact batch ` +
-    `(${bestThroughput.toFixed(2)} tokens per one-token time)`,
+  "copy bound: an oracle that drafts exactly the runs the reply shares with its prompt, past answers and own earlier tokens, " +
+    "each pass priced by the cost curve, after baseline's time to first token",
+);
+console.log(
+  `ceiling: baseline's time to first token as measured, the rest at the curve's best throughput within the exact batch ` +
+    `(${bestThroughput.toFixed(2)} tokens per one-token time), as if every token were copyable`,
 );
 
 if (args.out) {

@@ -141,4 +141,14 @@ describe("ReferencePredictor", () => {
     expect(policy.rates("short").first).toBeGreaterThan(before);
     expect(policy.rates("medium").first).toBeGreaterThan(0.55);
   });
+
+  it("stops a copy before the end of the source's turn", () => {
+    const end = 99;
+    const predictor = new ReferencePredictor(cheap(), (token) => token === end);
+    predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, end, 5, 6] }]);
+    start(predictor, [0, 1]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(2));
+    expect(predictor.predictTokens()).toEqual([3, 4]);
+  });
 });

@@ -1,0 +1,58 @@
+/**
+ * The fastest any reference drafter could have written a reply, given what
+ * there was to copy: an oracle that knows, at every place in the reply, how far
+ * the reply goes on to equal some stretch of its references, and drafts exactly
+ * that far (never a refused token, never a missed copy), each pass priced by
+ * the calibrated cost curve. No drafter that copies from the same sources can
+ * do better, so the gap between this and a measured speed-up is what better
+ * guessing could still win, and a target above it is out of reach.
+ */
+
+/**
+ * For each place i of `reply`, the length of the longest run starting at i
+ * that also occurs in a reference, or earlier in the sequence `prompt` +
+ * `reply` (where the copy may run on into the tokens it is producing, as a
+ * repeated passage does).
+ */
+export function copyableRuns(reply: readonly number[], prompt: readonly number[], references: readonly (readonly number[])[]): number[] {
+  const sequence = [...prompt, ...reply];
+  const runs: number[] = [];
+  for (let i = 0; i < reply.length; i++) {
+    let best = 0;
+    for (const reference of references) best = Math.max(best, longestAt(reply, i, reference, reference.length));
+    const at = prompt.length + i;
+    best = Math.max(best, longestAt(sequence, at, sequence, at));
+    runs.push(best);
+  }
+  return runs;
+}
+
+/** The longest run of `target` from `start` that equals `source` from some place before `before`. */
+function longestAt(target: readonly number[], start: number, source: readonly number[], before: number): number {
+  let best = 0;
+  for (let q = 0; q < before; q++) {
+    if (source[q] !== target[start]) continue;
+    let length = 0;
+    while (start + length < target.length && q + length < source.length && source[q + length] === target[start + length]) length++;
+    best = Math.max(best, length);
+  }
+  return best;
+}
+
+/**
+ * The least total cost, in one-token passes, of the passes after the first
+ * token (which comes from the prompt pass either way), when a pass at place i
+ * may draft up to `runs[i]` tokens and never more than `maxDraft`;
+ * `relative[n - 1]` is the cost of a batch of n.
+ */
+export function fastestPasses(runs: readonly number[], relative: readonly number[], maxDraft: number): number {
+  const n = runs.length;
+  const cost = new Array<number>(n + 1).fill(0);
+  for (let i = n - 1; i >= 1; i--) {
+    let best = Infinity;
+    for (let d = 0; d <= Math.min(runs[i]!, maxDraft, relative.length - 1); d++)
+      best = Math.min(best, relative[d]! + cost[Math.min(n, i + d + 1)]!);
+    cost[i] = best;
+  }
+  return n > 1 ? cost[1]! : 0;
+}
