@@ -15,12 +15,12 @@ describe("fastestPasses", () => {
   const relative = [1, 1.5, 1.8, 2.0];
 
   it("costs one pass per token after the first when nothing can be copied", () => {
-    expect(fastestPasses([0, 0, 0, 0, 0], relative, 3)).toBe(4);
+    expect(fastestPasses([0, 0, 0, 0, 0], relative, 3)).toEqual({ cost: 4, drafted: 0 });
   });
 
   it("drafts each copyable run in the cheapest passes the curve allows", () => {
-    expect(fastestPasses([0, 3, 2, 1, 0], relative, 3)).toBe(2.0);
+    expect(fastestPasses([0, 3, 2, 1, 0], relative, 3)).toEqual({ cost: 2.0, drafted: 3 });
     // Drafts of one token at most: two passes of a batch of two.
-    expect(fastestPasses([0, 3, 2, 1, 0], relative, 1)).toBe(3.0);
+    expect(fastestPasses([0, 3, 2, 1, 0], relative, 1)).toEqual({ cost: 3.0, drafted: 2 });
   });
 });

@@ -43,16 +43,24 @@ function longestAt(target: readonly number[], start: number, source: readonly nu
  * The least total cost, in one-token passes, of the passes after the first
  * token (which comes from the prompt pass either way), when a pass at place i
  * may draft up to `runs[i]` tokens and never more than `maxDraft`;
- * `relative[n - 1]` is the cost of a batch of n.
+ * `relative[n - 1]` is the cost of a batch of n. `drafted` counts the tokens
+ * those passes draft.
  */
-export function fastestPasses(runs: readonly number[], relative: readonly number[], maxDraft: number): number {
+export function fastestPasses(runs: readonly number[], relative: readonly number[], maxDraft: number): { cost: number; drafted: number } {
   const n = runs.length;
   const cost = new Array<number>(n + 1).fill(0);
+  const draft = new Array<number>(n + 1).fill(0);
   for (let i = n - 1; i >= 1; i--) {
-    let best = Infinity;
-    for (let d = 0; d <= Math.min(runs[i]!, maxDraft, relative.length - 1); d++)
-      best = Math.min(best, relative[d]! + cost[Math.min(n, i + d + 1)]!);
-    cost[i] = best;
+    cost[i] = Infinity;
+    for (let d = 0; d <= Math.min(runs[i]!, maxDraft, relative.length - 1); d++) {
+      const total = relative[d]! + cost[Math.min(n, i + d + 1)]!;
+      if (total < cost[i]!) {
+        cost[i] = total;
+        draft[i] = d;
+      }
+    }
   }
-  return n > 1 ? cost[1]! : 0;
+  let drafted = 0;
+  for (let i = 1; i < n; i += draft[i]! + 1) drafted += Math.min(draft[i]!, n - i);
+  return { cost: n > 1 ? cost[1]! : 0, drafted };
 }

@@ -46,7 +46,7 @@ interface TurnResult {
   kind: WorkloadKind;
   turn: number;
   modes: Record<Mode, ModeResult>;
-  /** Tokens of the reply that an oracle could have drafted from its references (see copyBound). */
+  /** Tokens of the reply the oracle drafts from its references (see copyBound). */
   copyable: number;
   /** The oracle's time for this reply: baseline's time to first token, then its fewest-cost passes. */
   oracleMs: number;
@@ -148,9 +148,9 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
   const prompt = engine.renderTurns([...system, ...toTurns(messages.slice(0, -1))]);
   const references = pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers);
   const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
-  const passes = fastestPasses(runs, curve.relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  const { cost, drafted } = fastestPasses(runs, curve.relative, Math.min(maxDraftLength, curve.exactBatch - 1));
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
-  return { copyable: runs.filter((run) => run > 0).length, oracleMs: baseline.firstTokenMs + passes * perToken };
+  return { copyable: drafted, oracleMs: baseline.firstTokenMs + cost * perToken };
 }
 
 const results: TurnResult[] = [];
