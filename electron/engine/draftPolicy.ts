@@ -35,7 +35,9 @@ export const cheapVerification: Pick<CostCurve, "relative" | "singleTokenMs"> = 
  * of a span that was just copied successfully are accepted far more often than
  * a match on a token or two, and a span that has matched for a long stretch
  * (a past answer given again) tends to keep matching to its end: learned
- * apart, its high acceptance lets drafts grow to the longest that pay.
+ * apart, its high acceptance lets drafts grow to the longest that pay. Where
+ * the longest matches disagree on the next token, the draft is `contested`
+ * whatever its length: such drafts are refused far more often.
  */
 export type Evidence = "sustained" | "continuation" | "long" | "medium" | "short" | "single" | "contested";
 

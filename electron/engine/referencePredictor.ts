@@ -62,10 +62,11 @@ interface PendingDraft {
  * forward pass and keeps only what greedy decoding itself would produce.
  *
  * Beyond plain lookup: candidates are ranked by evidence (continuing a span
- * that is being copied successfully, match length, how often a document's
- * drafts were right, recency); the draft length follows the measured cost of
- * verification and learned acceptance rates; and all sources are searched at
- * once, with the live context indexed as it grows.
+ * that is being copied successfully, match length, what most rival matches
+ * agree on, how often a document's drafts were right, recency); the draft
+ * length follows the measured cost of verification and acceptance rates
+ * learned from every pass; and all sources are searched at once, with the
+ * live context indexed as it grows.
  */
 export class ReferencePredictor extends TokenPredictor {
   private readonly index = new ReferenceIndex(maxMatchLength);
@@ -174,6 +175,7 @@ export class ReferencePredictor extends TokenPredictor {
     if (!candidate) return [];
     const { match, evidence } = candidate;
     const guess = this.continuation(match);
+    if (guess.length === 0) return [];
     this.trials.push({ evidence, guess, matched: 0 });
     const written = this.context.tokens.length - this.replyBase;
     // The pass itself yields one token after the draft.
