@@ -1,6 +1,7 @@
+import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
-import type { LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
@@ -147,6 +148,24 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
 }
 
 /**
+ * Where a curve is kept. Everything it depends on is in the name, the
+ * llama.cpp binary down to its release and build options: a curve measured
+ * on another build could allow drafts longer than this one evaluates exactly.
+ */
+export function costCurveFileName(
+  modelFile: string,
+  size: number,
+  threads: number,
+  binary: Pick<Llama, "buildType" | "gpu" | "cmakeOptions" | "llamaCppRelease">,
+): string {
+  const build = createHash("sha256")
+    .update(JSON.stringify([binary.llamaCppRelease.release, Object.entries(binary.cmakeOptions).sort()]))
+    .digest("hex")
+    .slice(0, 12);
+  return `${modelFile}.${size}.${threads}t.${binary.buildType}-${binary.gpu || "cpu"}-${build}.cost-v${curveVersion}.json`;
+}
+
+/**
  * The cost curve of a model on this machine, measured once and kept in
  * `cacheDir`: it depends on the model file, the thread count, the llama.cpp
  * binary (prebuilt or Reprise's own build, CPU or GPU) and the hardware, none
@@ -159,8 +178,7 @@ export async function loadCostCurve(
   cacheDir: string,
 ): Promise<CostCurve> {
   const { size } = await fs.stat(modelPath);
-  const binary = `${model.llama.buildType}-${model.llama.gpu || "cpu"}`;
-  const file = path.join(cacheDir, `${path.basename(modelPath)}.${size}.${threads}t.${binary}.cost-v${curveVersion}.json`);
+  const file = path.join(cacheDir, costCurveFileName(path.basename(modelPath), size, threads, model.llama));
   const cached = await fs.readFile(file, "utf8").then(
     (text) => JSON.parse(text) as CostCurve,
     () => undefined,
