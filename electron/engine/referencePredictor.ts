@@ -1,5 +1,5 @@
 import { TokenPredictor, type Token } from "node-llama-cpp";
-import { evidenceOf, maxDraftLength, type DraftPolicy, type Evidence } from "./draftPolicy";
+import { evidenceOf, maxDraftLength, sustainedMatch, type DraftPolicy, type Evidence } from "./draftPolicy";
 import { ReferenceIndex, type Match, type ReferenceDocument } from "./referenceIndex";
 
 /** A reference document handed in by the caller: text the reply may copy from. */
@@ -244,11 +244,24 @@ export class ReferencePredictor extends TokenPredictor {
    * When the longest matches disagree on the token that comes next, the one
    * most of them agree on wins, and the evidence is `contested`: such drafts
    * are refused far more often than those of an undisputed match.
+   *
+   * Every answer opens with the same chat-template tokens, so a match in a
+   * past answer that reaches back across the start of this reply tells no
+   * more than the reply's own tokens in it, and counts only that far, unless
+   * it takes in the question too: back to the start of the document (but for
+   * a leading BOS token, which the live context has only once), or far enough
+   * for a long question.
    */
   private choose(): { match: Match; evidence: Evidence } | undefined {
     const tail = this.context.tokens.slice(-maxMatchLength);
-    const matches = this.index.find(tail, [this.context]);
-    if (matches.length === 0) return undefined;
+    const found = this.index.find(tail, [this.context]);
+    if (found.length === 0) return undefined;
+    const written = Math.max(1, this.context.tokens.length - this.replyBase);
+    const matches = found.map((match) =>
+      match.doc === this.context || match.length >= sustainedMatch || match.next - match.length <= 1
+        ? match
+        : { ...match, length: Math.min(match.length, written) },
+    );
     const continues = (match: Match) => this.span !== undefined && this.span.doc === match.doc && this.span.next === match.next;
     const best = this.best(matches, continues);
     if (continues(best)) return { match: best, evidence: evidenceOf(best.length, true, false) };

@@ -1,6 +1,6 @@
 import type { Token } from "node-llama-cpp";
 import { describe, expect, it } from "vitest";
-import { DraftPolicy, maxDraftLength } from "../../electron/engine/draftPolicy";
+import { DraftPolicy, maxDraftLength, sustainedMatch } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
 
 // Verification nearly free and exact at any batch size: drafts are as long as evidence allows.
@@ -139,7 +139,6 @@ describe("ReferencePredictor", () => {
     predictor.pushTokens(t(5));
     predictor.takeStats();
     expect(policy.rates("short").first).toBeGreaterThan(before);
-    expect(policy.rates("medium").first).toBeGreaterThan(0.55);
   });
 
   it("stops a copy before the end of the source's turn", () => {
@@ -150,5 +149,43 @@ describe("ReferencePredictor", () => {
     predictor.predictTokens();
     predictor.pushTokens(t(2));
     expect(predictor.predictTokens()).toEqual([3, 4]);
+  });
+
+  it("trusts a past answer at the start of a reply only when the question matched too", () => {
+    // Verification at a third of a token each: a medium match pays, a single token does not.
+    const policy = () =>
+      new DraftPolicy({
+        relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.3),
+        singleTokenMs: 10,
+        exactBatch: maxDraftLength + 1,
+      });
+    const template = [5, 6, 7, 8];
+    const answer = [50, 60, 70, 80, 90];
+    const question = Array.from({ length: sustainedMatch }, (_, i) => 100 + i);
+    const past = { id: "past", tokens: [...question, ...template, ...answer] };
+
+    // Another question: only the template and the reply's first token match.
+    const other = new ReferencePredictor(policy());
+    other.setReferences([past]);
+    start(other, [1, 2, ...template]);
+    other.predictTokens();
+    other.pushTokens(t(50));
+    expect(other.predictTokens()).toEqual([]);
+
+    // The same question again, long or short: its answer is drafted.
+    const short = { id: "short", tokens: [0, 1, 2, ...template, ...answer] };
+    for (const [reference, prompt] of [
+      [past, [1, ...question, ...template]],
+      [short, [42, 1, 2, ...template]],
+    ] as const) {
+      const same = new ReferencePredictor(policy());
+      same.setReferences([reference]);
+      start(same, [...prompt]);
+      same.predictTokens();
+      same.pushTokens(t(50));
+      const draft = same.predictTokens();
+      expect(draft.length).toBeGreaterThan(0);
+      expect(draft).toEqual([60, 70, 80, 90].slice(0, draft.length));
+    }
   });
 });
