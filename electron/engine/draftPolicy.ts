@@ -80,6 +80,12 @@ const priorWeight = 4;
  * passage being copied) more than replies long past.
  */
 const decay = 0.95;
+/**
+ * What the current reply has shown counts as much as this many observations
+ * of all replies before it: one paraphrase keeps matching its source where
+ * another breaks off at once, and a few drafts tell which this one is.
+ */
+const replyWeight = 2;
 
 class Rate {
   constructor(
@@ -116,13 +122,15 @@ const exploreEvery = 64;
  * make the first draft too long and the second too short. Each place's rate
  * (given that the tokens before it were accepted) is learned on its own,
  * starting from the rate of all places pooled, which stands in where a place
- * has little data.
+ * has little data; what the current reply shows is then weighed against it.
  */
 class Acceptance {
   readonly first: Rate;
   readonly next: Rate;
   private readonly hits = new Array<number>(maxDraftLength).fill(0);
   private readonly trials = new Array<number>(maxDraftLength).fill(0);
+  private readonly replyHits = new Array<number>(maxDraftLength).fill(0);
+  private readonly replyTrials = new Array<number>(maxDraftLength).fill(0);
 
   constructor(evidence: Evidence) {
     this.first = new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight);
@@ -131,8 +139,14 @@ class Acceptance {
 
   /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
   at(place: number): number {
-    if (place === 0) return this.first.value;
-    return (this.hits[place]! + this.next.value * priorWeight) / (this.trials[place]! + priorWeight);
+    const before =
+      place === 0 ? this.first.value : (this.hits[place]! + this.next.value * priorWeight) / (this.trials[place]! + priorWeight);
+    return (this.replyHits[place]! + before * replyWeight) / (this.replyTrials[place]! + replyWeight);
+  }
+
+  startReply(): void {
+    this.replyHits.fill(0);
+    this.replyTrials.fill(0);
   }
 
   /** `accepted` leading tokens were accepted; `missed` says the one after them was judged and refused. */
@@ -140,6 +154,8 @@ class Acceptance {
     const judged = accepted + (missed ? 1 : 0);
     for (let place = 0; place < judged; place++) {
       const hit = place < accepted ? 1 : 0;
+      this.replyHits[place] = this.replyHits[place]! * decay + hit;
+      this.replyTrials[place] = this.replyTrials[place]! * decay + 1;
       if (place === 0) {
         this.first.add(hit);
       } else {
@@ -218,6 +234,11 @@ export class DraftPolicy {
       for (let k = limit; k >= 1; k--) if (this.passesSince[k]! >= exploreEvery) return k;
     }
     return 0;
+  }
+
+  /** A new reply begins: its rates start again from the record of all replies. */
+  startReply(): void {
+    for (const acceptance of this.acceptance.values()) acceptance.startReply();
   }
 
   /** Learns from how a draft fared. */

@@ -136,6 +136,7 @@ export class ReferencePredictor extends TokenPredictor {
       this.closeTrials();
       this.index.replace(this.context, stateTokens);
       this.replyBase = stateTokens.length;
+      this.policy.startReply();
       this.promptPass = true;
       this.pass = undefined;
       this.span = undefined;

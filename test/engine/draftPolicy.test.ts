@@ -121,4 +121,17 @@ describe("DraftPolicy", () => {
     for (let i = 0; i < 30; i++) policy.record({ evidence: "long", drafted: 4, accepted: 0, complete: true });
     expect(policy.length("long", 100)).toBe(0);
   });
+
+  it("weighs what the current reply shows against all replies before it", () => {
+    const policy = new DraftPolicy(curve(0.5));
+    for (let i = 0; i < 200; i++) policy.record({ evidence: "long", drafted: 4, accepted: 4, complete: true });
+    policy.startReply();
+    expect(policy.length("long", 100)).toBeGreaterThan(0);
+    // This reply's source stopped matching: three refusals are enough to stop drafting on it.
+    for (let i = 0; i < 3; i++) policy.record({ evidence: "long", drafted: 4, accepted: 0, complete: true });
+    expect(policy.length("long", 100)).toBe(0);
+    // The next reply starts again from the record of all replies.
+    policy.startReply();
+    expect(policy.length("long", 100)).toBeGreaterThan(0);
+  });
 });
