@@ -87,17 +87,26 @@ const decay = 0.95;
  */
 const replyWeight = 2;
 
+/** Hits over trials, older observations fading by `decay`. */
 class Rate {
   constructor(
-    private hits: number,
-    private trials: number,
+    private hits = 0,
+    private trials = 0,
   ) {}
   get value(): number {
     return this.hits / this.trials;
   }
+  /** The rate with `prior` counted as `weight` observations: the prior where there is little data. */
+  blended(prior: number, weight: number): number {
+    return (this.hits + prior * weight) / (this.trials + weight);
+  }
   add(hit: number): void {
     this.hits = this.hits * decay + hit;
     this.trials = this.trials * decay + 1;
+  }
+  clear(): void {
+    this.hits = 0;
+    this.trials = 0;
   }
 }
 
@@ -127,10 +136,8 @@ const exploreEvery = 64;
 class Acceptance {
   readonly first: Rate;
   readonly next: Rate;
-  private readonly hits = new Array<number>(maxDraftLength).fill(0);
-  private readonly trials = new Array<number>(maxDraftLength).fill(0);
-  private readonly replyHits = new Array<number>(maxDraftLength).fill(0);
-  private readonly replyTrials = new Array<number>(maxDraftLength).fill(0);
+  private readonly places = Array.from({ length: maxDraftLength }, () => new Rate());
+  private readonly replyPlaces = Array.from({ length: maxDraftLength }, () => new Rate());
 
   constructor(evidence: Evidence) {
     this.first = new Rate(firstTokenPrior[evidence] * priorWeight, priorWeight);
@@ -139,14 +146,12 @@ class Acceptance {
 
   /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
   at(place: number): number {
-    const before =
-      place === 0 ? this.first.value : (this.hits[place]! + this.next.value * priorWeight) / (this.trials[place]! + priorWeight);
-    return (this.replyHits[place]! + before * replyWeight) / (this.replyTrials[place]! + replyWeight);
+    const before = place === 0 ? this.first.value : this.places[place]!.blended(this.next.value, priorWeight);
+    return this.replyPlaces[place]!.blended(before, replyWeight);
   }
 
   startReply(): void {
-    this.replyHits.fill(0);
-    this.replyTrials.fill(0);
+    for (const rate of this.replyPlaces) rate.clear();
   }
 
   /** `accepted` leading tokens were accepted; `missed` says the one after them was judged and refused. */
@@ -154,14 +159,12 @@ class Acceptance {
     const judged = accepted + (missed ? 1 : 0);
     for (let place = 0; place < judged; place++) {
       const hit = place < accepted ? 1 : 0;
-      this.replyHits[place] = this.replyHits[place]! * decay + hit;
-      this.replyTrials[place] = this.replyTrials[place]! * decay + 1;
+      this.replyPlaces[place]!.add(hit);
       if (place === 0) {
         this.first.add(hit);
       } else {
         this.next.add(hit);
-        this.hits[place] = this.hits[place]! * decay + hit;
-        this.trials[place] = this.trials[place]! * decay + 1;
+        this.places[place]!.add(hit);
       }
     }
   }

@@ -178,7 +178,7 @@ export class ReferencePredictor extends TokenPredictor {
     const guess = this.continuation(match);
     if (guess.length === 0) return [];
     this.trials.push({ evidence, guess, matched: 0 });
-    const written = this.context.tokens.length - this.replyBase;
+    const written = this.written();
     // The pass itself yields one token after the draft.
     const room = this.replyLimit === undefined ? Infinity : this.replyLimit - written - 1;
     const length = this.policy.length(evidence, Math.min(guess.length, room));
@@ -187,6 +187,11 @@ export class ReferencePredictor extends TokenPredictor {
     this.pending = { replyAt: written, tokens, doc: match.doc, start: match.next, pushed: [] };
     this.stats.drafted += tokens.length;
     return tokens;
+  }
+
+  /** Tokens of the reply so far. */
+  private written(): number {
+    return this.context.tokens.length - this.replyBase;
   }
 
   override dispose(): void {
@@ -257,7 +262,8 @@ export class ReferencePredictor extends TokenPredictor {
     const tail = this.context.tokens.slice(-maxMatchLength);
     const found = this.index.find(tail, [this.context]);
     if (found.length === 0) return undefined;
-    const written = Math.max(1, this.context.tokens.length - this.replyBase);
+    // A draft is only asked for once the reply has a token.
+    const written = Math.max(1, this.written());
     const matches = found.map((match) =>
       match.doc === this.context || match.length >= sustainedMatch || match.next - match.length <= 1
         ? match
