@@ -1,9 +1,9 @@
 /**
  * `npm run llama:build`: compiles llama.cpp for the CPU from the source that
- * node-llama-cpp ships (no network), configured so that a batch of drafted
- * tokens evaluates bit-identically to one token at a time (see
- * `cpuBuildOptions`). It needs CMake and a C++ compiler and takes a few
- * minutes once; a later run finds the build and returns at once. Without it
+ * node-llama-cpp ships (no network), configured and patched so that a batch
+ * of drafted tokens evaluates bit-identically to one token at a time, and
+ * verifies faster (see `cpuBuildOptions` and `llamaPatches`). It needs CMake
+ * and a C++ compiler and takes a few minutes once; a later run finds the build and returns at once. Without it
  * the app runs on the prebuilt binaries, where drafting can stay exact only on
  * one thread.
  */
@@ -12,18 +12,10 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { getLlama, LlamaLogLevel } from "node-llama-cpp";
 import { cpuBuildOptions } from "../../electron/engine/llama";
+import { applyPatch, llamaPatches } from "./llama-patches";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..");
-const opsFile = path.join(packageDir, "llama", "llama.cpp", "ggml", "src", "ggml-cpu", "ops.cpp");
-
-/**
- * For one query token over 512 or more cached ones, ggml's CPU flash attention
- * splits the cache across threads and merges the partial softmaxes: another
- * rounding than the row-by-row path every batch of 2 to 63 tokens takes. With
- * the split off, plain decoding takes that same path.
- */
-const splitKv = "const bool use_split_kv_path = !use_ref &&";
-const noSplitKv = "const bool use_split_kv_path = false && !use_ref &&";
+const sourceDir = path.join(packageDir, "llama", "llama.cpp");
 
 async function patchSource(): Promise<void> {
   // node-llama-cpp's own helper clones its bundled llama.cpp release; it is not a public export.
@@ -32,12 +24,10 @@ async function patchSource(): Promise<void> {
     ensureLlamaCppRepoIsCloned(options: { progressLogs: "stderr" }): Promise<void>;
   };
   await ensureLlamaCppRepoIsCloned({ progressLogs: "stderr" });
-  const source = await fs.readFile(opsFile, "utf8");
-  if (source.includes(noSplitKv)) return;
-  if (!source.includes(splitKv)) {
-    throw new Error(`${opsFile} has no "${splitKv}": this llama.cpp release needs its exactness patch revised`);
+  for (const patch of llamaPatches) {
+    const file = path.join(sourceDir, patch.file);
+    await fs.writeFile(file, applyPatch(await fs.readFile(file, "utf8"), patch));
   }
-  await fs.writeFile(opsFile, source.replace(splitKv, noSplitKv));
 }
 
 const started = performance.now();

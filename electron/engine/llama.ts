@@ -6,11 +6,13 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
  * plain decoding. The prebuilt CPU binaries repack quantized weights at load
  * time for blocked matrix kernels that round a batch of 4 or more tokens
  * differently from one token; repacking is off here. The build script also
- * turns off flash attention's split of a single token's attention across
- * threads, which rounds differently from the row-by-row path a batch takes;
- * `REPRISE_EXACT_DECODING` only gives that patched build its own name.
+ * patches the source (`build/scripts/llama-patches.ts`): flash attention's
+ * split of a single token's attention across threads is off, and the
+ * quantized matrix kernel reads its weights once per batch.
+ * `REPRISE_LLAMA_PATCHES` names the patch set, so that a build made with
+ * another set is not taken for this one.
  */
-export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_EXACT_DECODING: "ON" } as const;
+export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "2" } as const;
 
 let instance: Promise<Llama> | undefined;
 
