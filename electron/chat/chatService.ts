@@ -99,7 +99,7 @@ export class ChatService implements RepriseApi {
       chats: this.chats,
       persistIntervalMs: options.persistIntervalMs ?? 200,
     });
-    // The first use of a model on a machine measures what verifying drafts costs (some 20 s on
+    // The first use of a model on a machine measures what verifying drafts costs (some 30 s on
     // two cores). Queued as soon as the model is ready, it runs while the user is still typing,
     // and never beside a reply.
     this.models.onReady((engine) => {

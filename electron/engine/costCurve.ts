@@ -5,7 +5,7 @@ import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
-const curveVersion = 5;
+const curveVersion = 6;
 const rounds = 2;
 const repeats = 1;
 const calibrationText =
@@ -88,14 +88,11 @@ function scrambled(tokens: Token[], length: number): Token[] {
 }
 
 /**
- * The batch sizes that are timed: every size up to 9, then every 4th. Between
- * two timed sizes a batch is priced as the larger one, which never
- * underestimates a draft's cost (a larger batch never costs less) and keeps
- * the one-off calibration to a few seconds.
+ * Every batch size a draft can take is timed: the kernels' costs rise in
+ * uneven steps (4 tokens cost barely more than 2, 5 much more than 4), so a
+ * size priced from its neighbours would steer drafts to the wrong lengths.
  */
-const timedSizes = Array.from({ length: maxDraftLength + 1 }, (_, i) => i + 1).filter(
-  (n) => n <= 9 || (n - 1) % 4 === 0 || n === maxDraftLength + 1,
-);
+const timedSizes = Array.from({ length: maxDraftLength + 1 }, (_, i) => i + 1);
 
 /**
  * Times the evaluation of batches of up to maxDraftLength + 1 tokens, each with
@@ -115,27 +112,38 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
     if (probe.length < maxDraftLength + 1) throw new Error("The calibration text is too short for the largest draft");
     await sequence.evaluateWithoutGeneratingNewTokens(prompt);
     const start = sequence.nextTokenIndex;
+    const time = async (n: number): Promise<number> => {
+      const started = performance.now();
+      await sequence.controlledEvaluate(probe.slice(0, n).map((token) => [token, { generateNext: { token: true } }]));
+      const ms = performance.now() - started;
+      await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
+      return ms;
+    };
     const samples = new Map<number, number[]>(timedSizes.map((n) => [n, []]));
     for (let round = 0; round <= rounds; round++) {
       for (const n of timedSizes) {
         for (let repeat = 0; repeat <= repeats; repeat++) {
-          const started = performance.now();
-          await sequence.controlledEvaluate(probe.slice(0, n).map((token) => [token, { generateNext: { token: true } }]));
-          const ms = performance.now() - started;
-          await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
+          const ms = await time(n);
           // Round 0 and each size's first run warm caches and build the graph; they are not counted.
           if (round > 0 && repeat > 0) samples.get(n)!.push(ms);
         }
+        // Every size is priced in single-token times, so the single token is
+        // timed after each size too: a slow spell cannot inflate it alone.
+        if (round > 0) samples.get(1)!.push(await time(1));
       }
     }
     // Load elsewhere on the machine only ever adds time, so the fastest run of
     // each size is the closest to what evaluation itself costs.
     const fastest = new Map([...samples].map(([n, ms]) => [n, Math.min(...ms)]));
     const single = fastest.get(1)!;
-    // A larger batch never costs less than a smaller one; a dip is noise.
-    let floor = 1;
-    const timed = timedSizes.map((n) => (floor = Math.max(floor, fastest.get(n)! / single)));
-    const relative = Array.from({ length: maxDraftLength + 1 }, (_, i) => timed[timedSizes.findIndex((n) => n >= i + 1)]!);
+    // A larger batch never costs less than a smaller one, so a size that timed
+    // slower than a larger one was slowed by load: it costs at most what the
+    // larger one did.
+    let ceiling = Infinity;
+    const relative = timedSizes
+      .toReversed()
+      .map((n) => (ceiling = Math.min(ceiling, Math.max(1, fastest.get(n)! / single))))
+      .reverse();
     const shallow = await exactBatchLimit(sequence, probe);
     await sequence.eraseContextTokenRanges([{ start: 0, end: sequence.nextTokenIndex }]);
     const deep = scrambled(tokens, deepContext + maxDraftLength + 1);
