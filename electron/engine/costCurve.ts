@@ -5,7 +5,7 @@ import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
-const curveVersion = 6;
+const curveVersion = 7;
 const rounds = 2;
 const repeats = 1;
 const calibrationText =
