@@ -15,7 +15,7 @@ import { cpuBuildOptions } from "../../electron/engine/llama";
 import { applyPatch, llamaPatches } from "./llama-patches";
 
 const packageDir = path.resolve(path.dirname(fileURLToPath(import.meta.resolve("node-llama-cpp"))), "..");
-const sourceDir = path.join(packageDir, "llama", "llama.cpp");
+const sourceDir = path.join(packageDir, "llama");
 
 async function patchSource(): Promise<void> {
   // node-llama-cpp's own helper clones its bundled llama.cpp release; it is not a public export.

@@ -1,19 +1,20 @@
 /**
- * Changes Reprise's own build makes to the llama.cpp source node-llama-cpp
- * ships, before compiling it. Each one inserts `replacement` at the one place
+ * Changes Reprise's own build makes to the source node-llama-cpp ships
+ * (llama.cpp and its own addon), before compiling it. Each one inserts `replacement` at the one place
  * `anchor` occurs; a source that already holds `replacement` is left as it is,
  * and a source where `anchor` is not found exactly once stops the build, since
  * that llama.cpp release needs the patch revised.
  */
 export interface SourcePatch {
-  /** Path inside the llama.cpp source tree. */
+  /** Path inside node-llama-cpp's `llama` folder: its addon, and the llama.cpp source in `llama.cpp/`. */
   file: string;
   anchor: string;
   replacement: string;
 }
 
-const flashAttention = "ggml/src/ggml-cpu/ops.cpp";
-const tinyBlas = "ggml/src/ggml-cpu/llamafile/sgemm.cpp";
+const flashAttention = "llama.cpp/ggml/src/ggml-cpu/ops.cpp";
+const tinyBlas = "llama.cpp/ggml/src/ggml-cpu/llamafile/sgemm.cpp";
+const sampling = "addon/AddonContext.cpp";
 
 export const llamaPatches: SourcePatch[] = [
   /**
@@ -102,6 +103,87 @@ export const llamaPatches: SourcePatch[] = [
                 for (int64_t i = 0; i < 4; ++i)
                     _mm_prefetch((const char *)(A + lda * (ii + 4 + i) + l), _MM_HINT_T0);
 `,
+  },
+  /**
+   * Speed of verification. node-llama-cpp picks each position's token by
+   * copying all 262,144 logits into a candidate list and running the sampler
+   * chain over it, for every position of a draft. With greedy decoding and no
+   * penalty, bias or grammar, that chain only takes the first highest logit:
+   * the same token is found here by a vector scan of the logits themselves.
+   */
+  {
+    file: sampling,
+    anchor: `#include "AddonContext.h"
+`,
+    replacement: `#include "AddonContext.h"
+#if defined(__AVX2__)
+#include <immintrin.h>
+#endif
+
+// What the sampler chain would pick when it holds nothing but the greedy sampler, or -1 when it
+// holds more (or the logits were sampled on the backend).
+static llama_token greedyToken(llama_context* ctx, AddonSampler* sampler, int32_t batchLogitIndex) {
+    const bool plain = sampler->greedySampler != nullptr && sampler->tokenBiasSampler == nullptr &&
+        sampler->repeatPenaltySampler == nullptr && sampler->dryRepeatPenaltySampler == nullptr &&
+        sampler->xtcSampler == nullptr &&
+        (sampler->grammarEvaluationState == nullptr || sampler->grammarEvaluationState->sampler == nullptr);
+    if (!plain || llama_get_sampled_probs_ith(ctx, batchLogitIndex) != nullptr ||
+        llama_get_sampled_logits_ith(ctx, batchLogitIndex) != nullptr) {
+        return -1;
+    }
+    const float* logits = llama_get_logits_ith(ctx, batchLogitIndex);
+    const int32_t n = llama_vocab_n_tokens(llama_model_get_vocab(llama_get_model(ctx)));
+    if (logits == nullptr || n <= 0) {
+        return -1;
+    }
+    // The greedy sampler keeps the first logit no later one exceeds: NaN is never picked, except
+    // first, where nothing exceeds it.
+    if (std::isnan(logits[0])) {
+        return 0;
+    }
+    float top = logits[0];
+    int32_t i = 1;
+#if defined(__AVX2__)
+    // maxps(x, m) is x > m ? x : m, the sampler's own comparison; the maximum does not depend on
+    // the order it is taken in, and its first occurrence is found below.
+    __m256 best = _mm256_set1_ps(top);
+    for (; i + 8 <= n; i += 8) {
+        best = _mm256_max_ps(_mm256_loadu_ps(logits + i), best);
+    }
+    alignas(32) float lanes[8];
+    _mm256_store_ps(lanes, best);
+    for (float lane : lanes) {
+        top = lane > top ? lane : top;
+    }
+#endif
+    for (; i < n; i++) {
+        top = logits[i] > top ? logits[i] : top;
+    }
+    int32_t first = 0;
+    while (!(logits[first] == top)) {
+        first++;
+    }
+    return first;
+}
+`,
+  },
+  {
+    file: sampling,
+    anchor: `            sampler->rebuildChainIfNeeded();
+
+            llama_token_data_array cur_p;`,
+    replacement: `            if (!returnProbabilities && !returnConfidence) {
+                const llama_token greedy = greedyToken(ctx->ctx, sampler, batchLogitIndex);
+                if (greedy >= 0) {
+                    sampler->acceptToken(greedy);
+                    result = greedy;
+                    return;
+                }
+            }
+
+            sampler->rebuildChainIfNeeded();
+
+            llama_token_data_array cur_p;`,
   },
 ];
 

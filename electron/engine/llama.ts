@@ -12,7 +12,7 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
  * `REPRISE_LLAMA_PATCHES` names the patch set, so that a build made with
  * another set is not taken for this one.
  */
-export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "2" } as const;
+export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "3" } as const;
 
 let instance: Promise<Llama> | undefined;
 

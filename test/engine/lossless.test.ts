@@ -176,4 +176,23 @@ describe("lossless reference drafting on the real model", () => {
     await chat.dispose();
     expect(Math.max(...lengths)).toBeLessThanOrEqual(curve.exactBatch - 1);
   });
+
+  it("picks every token as the greedy sampler chain does, on text it predicts and on text it cannot", async () => {
+    // Asking for a token's confidence sends node-llama-cpp through its whole sampler chain; asking
+    // for the token alone takes the fast greedy pick of Reprise's build (build/scripts/llama-patches.ts).
+    const context = await engine.model.createContext({ contextSize: 512, threads: engine.threads, swaFullCache: true });
+    try {
+      const sequence = context.getSequence();
+      const text = engine.tokenize(`${letter} ${letter}`) as Token[];
+      let state = 7;
+      const noise = Array.from({ length: 120 }, () => text[(state = (state * 48271) % 2147483647) % text.length]!);
+      for (const tokens of [text, noise]) {
+        const chain = await predictions(sequence, tokens, 1, () => true);
+        const fast = await predictions(sequence, tokens, 1, () => false);
+        expect(fast.map((p) => p.token)).toEqual(chain.map((p) => p.token));
+      }
+    } finally {
+      await context.dispose();
+    }
+  });
 });
