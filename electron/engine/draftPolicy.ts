@@ -145,9 +145,11 @@ class Acceptance {
   }
 
   /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
-  at(place: number): number {
+  /** `form` scales the first token's rate (see `DraftPolicy.form`). */
+  at(place: number, form = 1): number {
     const before = place === 0 ? this.first.value : this.places[place]!.blended(this.next.value, priorWeight);
-    return this.replyPlaces[place]!.blended(before, replyWeight);
+    const rate = this.replyPlaces[place]!.blended(before, replyWeight);
+    return place === 0 ? rate * form : rate;
   }
 
   startReply(): void {
@@ -172,6 +174,15 @@ class Acceptance {
 
 export class DraftPolicy {
   private readonly acceptance = new Map<Evidence, Acceptance>();
+  /**
+   * The current reply's first drafted tokens: how many were accepted, and how
+   * many their evidence's rates expected. A reply that departs from its
+   * sources refuses guesses of every kind of evidence, including kinds it has
+   * not met yet: a paraphrase that matched nothing so far should not bet a
+   * long draft on the first two-token match into a past answer.
+   */
+  private replyFirstAccepted = 0;
+  private replyFirstExpected = 0;
   /** Running average of one forward pass's time, by batch size, as seen during generation. */
   private readonly passMs: number[];
   private readonly passesSince: number[];
@@ -209,6 +220,15 @@ export class DraftPolicy {
   }
 
   /**
+   * How the current reply's first drafted tokens fared against their rates,
+   * as a factor on the next first token's rate: below 1 once it refuses more
+   * than expected, and never above (one observation of prior luck smooths it).
+   */
+  private form(): number {
+    return Math.min(1, (this.replyFirstAccepted + 1) / (this.replyFirstExpected + 1));
+  }
+
+  /**
    * The draft length with the most expected tokens per unit of time, or 0 when
    * no draft beats plain decoding. A draft of k yields 1 + E[accepted] tokens
    * for the cost of a batch of k + 1.
@@ -220,8 +240,9 @@ export class DraftPolicy {
     let bestRate = 1;
     let expected = 0;
     let reach = 1;
+    const form = this.form();
     for (let k = 1; k <= limit; k++) {
-      reach *= acceptance.at(k - 1);
+      reach *= acceptance.at(k - 1, form);
       expected += reach;
       const rate = (1 + expected) / this.relativeCost(k + 1);
       if (rate > bestRate) {
@@ -241,12 +262,19 @@ export class DraftPolicy {
 
   /** A new reply begins: its rates start again from the record of all replies. */
   startReply(): void {
+    this.replyFirstAccepted = 0;
+    this.replyFirstExpected = 0;
     for (const acceptance of this.acceptance.values()) acceptance.startReply();
   }
 
   /** Learns from how a draft fared. */
   record({ evidence, drafted, accepted, complete }: DraftOutcome): void {
     if (drafted === 0) return;
-    this.acceptance.get(evidence)!.add(accepted, complete && accepted < drafted);
+    const acceptance = this.acceptance.get(evidence)!;
+    if (accepted > 0 || complete) {
+      this.replyFirstExpected += acceptance.at(0);
+      this.replyFirstAccepted += accepted > 0 ? 1 : 0;
+    }
+    acceptance.add(accepted, complete && accepted < drafted);
   }
 }

@@ -134,4 +134,22 @@ describe("DraftPolicy", () => {
     policy.startReply();
     expect(policy.length("long", 100)).toBeGreaterThan(0);
   });
+
+  it("drafts shorter on every kind of evidence in a reply that refuses more guesses than expected", () => {
+    const policy = new DraftPolicy(curve(0.5));
+    for (let i = 0; i < 50; i++) {
+      policy.record({ evidence: "short", drafted: 20, accepted: 20, complete: true });
+      policy.record({ evidence: "medium", drafted: 4, accepted: 2, complete: true });
+    }
+    policy.startReply();
+    const fresh = policy.length("short", 100);
+    expect(fresh).toBeGreaterThan(0);
+    for (let i = 0; i < 3; i++) policy.record({ evidence: "medium", drafted: 4, accepted: 0, complete: true });
+    const refused = policy.length("short", 100);
+    expect(refused).toBeLessThan(fresh);
+    // Guesses accepted as often as expected leave the next reply's drafts as they were.
+    policy.startReply();
+    for (let i = 0; i < 3; i++) policy.record({ evidence: "short", drafted: 20, accepted: 20, complete: true });
+    expect(policy.length("short", 100)).toBe(fresh);
+  });
 });
