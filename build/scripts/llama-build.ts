@@ -3,9 +3,9 @@
  * node-llama-cpp ships (no network), configured and patched so that a batch
  * of drafted tokens evaluates bit-identically to one token at a time, and
  * verifies faster (see `cpuBuildOptions` and `llamaPatches`). It needs CMake
- * and a C++ compiler and takes a few minutes once; a later run finds the build and returns at once. Without it
- * the app runs on the prebuilt binaries, where drafting can stay exact only on
- * one thread.
+ * and a C++ compiler and takes a few minutes once; a later run finds the
+ * build and returns at once. Without it the app runs on the prebuilt
+ * binaries, where drafting can stay exact only on one thread.
  */
 import fs from "node:fs/promises";
 import path from "node:path";

@@ -144,8 +144,10 @@ class Acceptance {
     this.next = new Rate(nextTokenPrior[evidence] * priorWeight, priorWeight);
   }
 
-  /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
-  /** `form` scales the first token's rate (see `DraftPolicy.form`). */
+  /**
+   * The rate of the token at `place` (0-based) of a draft, the ones before it
+   * accepted; `form` scales the first token's (see `DraftPolicy.form`).
+   */
   at(place: number, form = 1): number {
     const before = place === 0 ? this.first.value : this.places[place]!.blended(this.next.value, priorWeight);
     const rate = this.replyPlaces[place]!.blended(before, replyWeight);
@@ -222,7 +224,8 @@ export class DraftPolicy {
   /**
    * How the current reply's first drafted tokens fared against their rates,
    * as a factor on the next first token's rate: below 1 once it refuses more
-   * than expected, and never above (one observation of prior luck smooths it).
+   * than expected, never above. One observation that went as expected is
+   * counted in, so a single refusal only dents it.
    */
   private form(): number {
     return Math.min(1, (this.replyFirstAccepted + 1) / (this.replyFirstExpected + 1));

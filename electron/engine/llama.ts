@@ -7,8 +7,9 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
  * time for blocked matrix kernels that round a batch of 4 or more tokens
  * differently from one token; repacking is off here. The build script also
  * patches the source (`build/scripts/llama-patches.ts`): flash attention's
- * split of a single token's attention across threads is off, and the
- * quantized matrix kernel reads its weights once per batch.
+ * split of a single token's attention across threads is off, the quantized
+ * matrix kernel reads its weights once per batch, and a greedy pick scans the
+ * logits instead of copying them into a candidate list.
  * `REPRISE_LLAMA_PATCHES` names the patch set, so that a build made with
  * another set is not taken for this one.
  */
