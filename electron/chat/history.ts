@@ -13,6 +13,11 @@ export function toTurns(messages: readonly HistoryMessage[]): ChatTurn[] {
   return messages.map((m) => ({ role: m.role, text: m.content }));
 }
 
+/** The turns a system prompt adds before the conversation: none when it is empty. */
+export function systemTurns(systemPrompt: string): ChatTurn[] {
+  return systemPrompt ? [{ role: "system", text: systemPrompt }] : [];
+}
+
 export interface FittedHistory<M extends HistoryMessage> {
   /** The messages the model reads, oldest first (empty ones left out). */
   kept: M[];

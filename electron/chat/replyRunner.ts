@@ -1,11 +1,11 @@
 import type { Store } from "../../db/index";
 import type { Message, MessageStats } from "../../db/types";
 import type { Settings, StreamEnd, StreamEvent } from "../api/contract";
-import type { ChatTurn, Drafting, Engine, Reply } from "../engine/engine";
+import type { Drafting, Engine, Reply } from "../engine/engine";
 import type { Reference } from "../engine/referencePredictor";
 import { toApiError } from "./apiError";
 import type { ChatCache } from "./chatCache";
-import { fitToContext, toTurns, type HistoryMessage } from "./history";
+import { fitToContext, systemTurns, toTurns, type HistoryMessage } from "./history";
 import type { ModelHost } from "./modelHost";
 import { answerReference, pastAnswerReferences } from "./references";
 import type { SettingsStore } from "./settings";
@@ -135,7 +135,7 @@ export class ReplyRunner {
     const question = g.history.at(-1);
     if (!question || question.role !== "user") throw new Error("A reply needs a question: the last message must be the user's");
 
-    const system: ChatTurn[] = settings.systemPrompt ? [{ role: "system", text: settings.systemPrompt }] : [];
+    const system = systemTurns(settings.systemPrompt);
     // Room for the reply; a longer reply still fits, node-llama-cpp shifts the context then.
     const headroom = Math.min(settings.maxTokens, Math.floor(models.contextSize / 4));
     const { kept, dropped, promptTokens } = fitToContext(

@@ -144,14 +144,10 @@ class Acceptance {
     this.next = new Rate(nextTokenPrior[evidence] * priorWeight, priorWeight);
   }
 
-  /**
-   * The rate of the token at `place` (0-based) of a draft, the ones before it
-   * accepted; `form` scales the first token's (see `DraftPolicy.form`).
-   */
-  at(place: number, form = 1): number {
+  /** The rate of the token at `place` (0-based) of a draft, the ones before it accepted. */
+  at(place: number): number {
     const before = place === 0 ? this.first.value : this.places[place]!.blended(this.next.value, priorWeight);
-    const rate = this.replyPlaces[place]!.blended(before, replyWeight);
-    return place === 0 ? rate * form : rate;
+    return this.replyPlaces[place]!.blended(before, replyWeight);
   }
 
   startReply(): void {
@@ -242,10 +238,9 @@ export class DraftPolicy {
     let best = 0;
     let bestRate = 1;
     let expected = 0;
-    let reach = 1;
-    const form = this.form();
+    let reach = this.form();
     for (let k = 1; k <= limit; k++) {
-      reach *= acceptance.at(k - 1, form);
+      reach *= acceptance.at(k - 1);
       expected += reach;
       const rate = (1 + expected) / this.relativeCost(k + 1);
       if (rate > bestRate) {
