@@ -24,6 +24,6 @@ describe("llamaPatches", () => {
     // machines keep running their old build. On a failure, bump REPRISE_LLAMA_PATCHES in
     // electron/engine/llama.ts and record the new digest here.
     const digest = createHash("sha256").update(JSON.stringify(llamaPatches)).digest("hex").slice(0, 16);
-    expect({ version: cpuBuildOptions.REPRISE_LLAMA_PATCHES, digest }).toEqual({ version: "3", digest: "f886bb3a03030ee0" });
+    expect({ version: cpuBuildOptions.REPRISE_LLAMA_PATCHES, digest }).toEqual({ version: "5", digest: "0b063cf9b59fa5ea" });
   });
 });
