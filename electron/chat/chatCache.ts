@@ -12,7 +12,8 @@ interface Entry {
  * The evaluated state of the most recently used conversations, each in its own llama context: a
  * conversation found here continues where it stopped and only its new turn is evaluated. A context
  * costs tens of MB, so only a few are kept in memory; an evicted conversation's state goes to disk
- * (`StateFiles`) and is loaded back on its next reply instead of its history being re-read.
+ * (`StateFiles`) and is loaded back on its next reply instead of its history being re-read, and its
+ * context goes back to the engine for the conversation that comes in.
  */
 export class ChatCache {
   /** By drafting mode and key; most recently used last. */
@@ -61,6 +62,7 @@ export class ChatCache {
     if (!entry) return;
     this.entries.delete(id);
     if (save && entry.persist) await this.states?.save(entry.chat.engine, entry.key, entry.chat);
-    await entry.chat.dispose();
+    // A chat dropped unsaved may hold a state its engine call left broken: its context goes too.
+    await (save ? entry.chat.release() : entry.chat.dispose());
   }
 }

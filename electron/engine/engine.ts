@@ -105,9 +105,21 @@ export interface Reply {
 
 const defaultContextSize = 4096;
 
+/**
+ * How many released chats an engine keeps for the next conversations. A chat
+ * is released when its conversation leaves memory, right before another one
+ * is opened: handing its context over saves allocating and clearing a new
+ * KV cache, and the first touch of every page of fresh output buffers, from
+ * the new conversation's first reply (about a tenth of a short reply that
+ * copies its answer).
+ */
+const idleChats = 1;
+
 /** A loaded GGUF model; chats are opened on it. */
 export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
+  /** Released chats, cleared, oldest first. */
+  private readonly idle: EngineChat[] = [];
   /** The model's chat template, shared by every chat and by `renderTurns`. */
   readonly chatWrapper: ChatWrapper;
 
@@ -186,6 +198,8 @@ export class Engine {
    * it was, with no checkpoint to save before every draft.
    */
   async openChat({ drafting = "reference" }: { drafting?: Drafting } = {}): Promise<EngineChat> {
+    const released = this.idle.findIndex((chat) => chat.drafting === drafting);
+    if (released >= 0) return this.idle.splice(released, 1)[0]!;
     const predictor =
       drafting === "reference"
         ? new ReferencePredictor(await this.draftPolicy(), (token) => this.model.isEogToken(token as Token))
@@ -197,10 +211,18 @@ export class Engine {
       threads: this.threads,
       swaFullCache: true,
     });
-    return new EngineChat(this, context, predictor);
+    return new EngineChat(this, context, drafting, predictor);
+  }
+
+  /** Takes back a chat whose conversation is done with it, for `openChat` to hand out again. */
+  async release(chat: EngineChat): Promise<void> {
+    await chat.clear();
+    this.idle.push(chat);
+    while (this.idle.length > idleChats) await this.idle.shift()!.dispose();
   }
 
   async dispose(): Promise<void> {
+    for (const chat of this.idle.splice(0)) await chat.dispose();
     await this.model.dispose();
   }
 }
@@ -218,6 +240,7 @@ export class EngineChat {
   constructor(
     readonly engine: Engine,
     private readonly context: LlamaContext,
+    readonly drafting: Drafting,
     private readonly predictor: TokenPredictor | undefined,
   ) {
     this.chat = new LlamaChat({
@@ -286,6 +309,21 @@ export class EngineChat {
             : { on: true },
       },
     };
+  }
+
+  /**
+   * Empties the context for another conversation. The KV cache then fills
+   * from its first cell again, as in a new context, so the numbers come out
+   * the same; the predictor forgets how this conversation's sources fared.
+   */
+  async clear(): Promise<void> {
+    await this.sequence.eraseContextTokenRanges([{ start: 0, end: this.sequence.nextTokenIndex }]);
+    if (this.predictor instanceof ReferencePredictor) this.predictor.forgetSources();
+  }
+
+  /** Hands the chat back to its engine for another conversation (see `Engine.release`). */
+  release(): Promise<void> {
+    return this.engine.release(this);
   }
 
   async dispose(): Promise<void> {

@@ -194,6 +194,11 @@ export class ReferencePredictor extends TokenPredictor {
     return this.context.tokens.length - this.replyBase;
   }
 
+  /** Starts over for another conversation: no document has a record yet. */
+  forgetSources(): void {
+    this.record.clear();
+  }
+
   override dispose(): void {
     this.pending = undefined;
     this.trials = [];

@@ -31,6 +31,26 @@ describe("engine on the real model", () => {
     expect(engine.detokenize(first!.tokens)).toBe(first!.text);
   });
 
+  it("hands a released chat to the next conversation, which replies as in a new chat", async () => {
+    const other = [{ role: "user" as const, text: "Write two sentences about the sea." }];
+    const fresh = await engine.openChat({ drafting: "reference" });
+    const expected = await fresh.reply(prompt, { maxTokens: 24 });
+    await fresh.dispose();
+
+    const first = await engine.openChat({ drafting: "reference" });
+    await first.reply(other, { maxTokens: 24 });
+    await first.release();
+    const plain = await engine.openChat({ drafting: "off" });
+    expect(plain).not.toBe(first);
+    const next = await engine.openChat({ drafting: "reference" });
+    expect(next).toBe(first);
+    expect(next.sequence.nextTokenIndex).toBe(0);
+    const reply = await next.reply(prompt, { maxTokens: 24 });
+    await next.dispose();
+    await plain.dispose();
+    expect(reply.tokens).toEqual(expected.tokens);
+  });
+
   it("stops at maxTokens and reports why", async () => {
     const chat = await engine.openChat();
     const reply = await chat.reply(prompt, { maxTokens: 5 });
