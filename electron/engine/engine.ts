@@ -120,6 +120,7 @@ export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
   /** Released chats, cleared, oldest first. */
   private readonly idle: EngineChat[] = [];
+  private disposed = false;
   /** The model's chat template, shared by every chat and by `renderTurns`. */
   readonly chatWrapper: ChatWrapper;
 
@@ -216,12 +217,15 @@ export class Engine {
 
   /** Takes back a chat whose conversation is done with it, for `openChat` to hand out again. */
   async release(chat: EngineChat): Promise<void> {
+    // After the model is gone, its chats' contexts went with it.
+    if (this.disposed) return chat.dispose();
     await chat.clear();
     this.idle.push(chat);
     while (this.idle.length > idleChats) await this.idle.shift()!.dispose();
   }
 
   async dispose(): Promise<void> {
+    this.disposed = true;
     for (const chat of this.idle.splice(0)) await chat.dispose();
     await this.model.dispose();
   }

@@ -51,6 +51,14 @@ describe("engine on the real model", () => {
     expect(reply.tokens).toEqual(expected.tokens);
   });
 
+  it("disposes a chat released after its engine is gone, as every service sharing it closes", async () => {
+    const other = await Engine.load({ modelPath: await testModelPath(), contextSize: 256 });
+    const chat = await other.openChat({ drafting: "off" });
+    await other.dispose();
+    await expect(chat.release()).resolves.toBeUndefined();
+    await expect(chat.reply(prompt, { maxTokens: 2 })).rejects.toThrow(/disposed/i);
+  });
+
   it("stops at maxTokens and reports why", async () => {
     const chat = await engine.openChat();
     const reply = await chat.reply(prompt, { maxTokens: 5 });
