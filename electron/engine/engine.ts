@@ -10,6 +10,7 @@ import {
   type LlamaModel,
   type Token,
   type TokenPredictor,
+  type Tokenizer,
 } from "node-llama-cpp";
 import { modelCacheDir } from "../paths";
 import { loadCostCurve } from "./costCurve";
@@ -17,6 +18,7 @@ import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
 import { ReferencePredictor, type Reference } from "./referencePredictor";
+import { memoizeTokenizer } from "./tokenMemo";
 
 export interface EngineOptions {
   modelPath: string;
@@ -148,6 +150,8 @@ export class Engine {
     const binding = await llama();
     try {
       const model = await binding.loadModel({ modelPath: resolved });
+      // LlamaChat renders every reply's whole conversation through `model.tokenizer`.
+      (model as { tokenizer: Tokenizer }).tokenizer = memoizeTokenizer(model.tokenizer);
       return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost);
     } catch (error) {
       throw new ModelFileError("damaged", resolved, `Could not load model ${resolved}: ${(error as Error).message}`);
