@@ -32,11 +32,11 @@ export const llamaPatches: SourcePatch[] = [
    * Speed of attention over a long conversation. Flash attention of fewer
    * than 64 tokens (every draft, and plain decoding) rescales an F16 sum
    * whenever a higher score turns up and rounds it to F16 at every cached
-   * token. Here each row computes its scores, then their softmax, then the
-   * weighted values in F32. For Gemma 3 270M on one thread, 15 new tokens
-   * over 2,000 cached ones cost 44 ms more than over 24; now 17 ms more. The
-   * arithmetic changes for one token as much as for a batch, so plain
-   * decoding and drafts stay identical.
+   * token. Here each row computes its scores (llama.cpp's own, to the bit),
+   * then their softmax, then the weighted values in F32. For Gemma 3 270M on
+   * one thread, 15 new tokens over 2,000 cached ones took 93 ms and now take
+   * 65. The sum changes for one token as much as for a batch, so plain
+   * decoding and drafts stay identical to each other.
    */
   {
     file: flashAttention,
@@ -47,9 +47,10 @@ export const llamaPatches: SourcePatch[] = [
     file: flashAttention,
     anchor: "static void ggml_compute_forward_flash_attn_ext_tiled(",
     replacement: `// Reprise: attention of one query row in three passes over the cache, for
-// F16 K and V: the row's scores, their softmax against the row's maximum,
-// then the values weighted by it, summed in F32 registers. The running softmax
-// of ggml_compute_forward_flash_attn_ext_f16_one_chunk instead rescales an F16
+// F16 K and V: the row's scores (llama.cpp's, to the bit), their softmax
+// against the row's maximum, then the values weighted by it, summed in F32
+// registers. The running softmax of
+// ggml_compute_forward_flash_attn_ext_f16_one_chunk instead rescales an F16
 // sum at every new maximum and rounds it to F16 at every cached token, with
 // two more conversions each time. Every row depends only on its own query,
 // mask and the cache, so a batch evaluates each row exactly as one token
@@ -59,49 +60,45 @@ export const llamaPatches: SourcePatch[] = [
 typedef __m512 reprise_fa_v;
 static inline reprise_fa_v reprise_fa_zero() { return _mm512_setzero_ps(); }
 static inline reprise_fa_v reprise_fa_set1(float x) { return _mm512_set1_ps(x); }
-static inline reprise_fa_v reprise_fa_load(const float * p) { return _mm512_loadu_ps(p); }
 static inline reprise_fa_v reprise_fa_load_f16(const ggml_fp16_t * p) { return _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) p)); }
 static inline reprise_fa_v reprise_fa_fma(reprise_fa_v a, reprise_fa_v b, reprise_fa_v c) { return _mm512_fmadd_ps(a, b, c); }
-static inline reprise_fa_v reprise_fa_add(reprise_fa_v a, reprise_fa_v b) { return _mm512_add_ps(a, b); }
 static inline void reprise_fa_store(float * p, reprise_fa_v x) { _mm512_storeu_ps(p, x); }
-static inline float reprise_fa_sum(reprise_fa_v x) { return _mm512_reduce_add_ps(x); }
 #elif defined(__AVX2__) && defined(__F16C__) && defined(__FMA__)
 #define REPRISE_FA_VL 8
 typedef __m256 reprise_fa_v;
 static inline reprise_fa_v reprise_fa_zero() { return _mm256_setzero_ps(); }
 static inline reprise_fa_v reprise_fa_set1(float x) { return _mm256_set1_ps(x); }
-static inline reprise_fa_v reprise_fa_load(const float * p) { return _mm256_loadu_ps(p); }
 static inline reprise_fa_v reprise_fa_load_f16(const ggml_fp16_t * p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *) p)); }
 static inline reprise_fa_v reprise_fa_fma(reprise_fa_v a, reprise_fa_v b, reprise_fa_v c) { return _mm256_fmadd_ps(a, b, c); }
-static inline reprise_fa_v reprise_fa_add(reprise_fa_v a, reprise_fa_v b) { return _mm256_add_ps(a, b); }
 static inline void reprise_fa_store(float * p, reprise_fa_v x) { _mm256_storeu_ps(p, x); }
-static inline float reprise_fa_sum(reprise_fa_v x) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(x), _mm256_extractf128_ps(x, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    return _mm_cvtss_f32(_mm_add_ss(s, _mm_movehdup_ps(s)));
-}
 #endif
 
-// The row's score against every cached token it sees (-INFINITY for the
-// others), its maximum, and the range of cached tokens it sees.
+// The row's scores against every cached token it sees (-INFINITY for the
+// others), their maximum, and the range of cached tokens it sees.
 struct reprise_fa_scores {
     float   max;
     int64_t first;
     int64_t last;
 };
 
-// NQ > 0 (even): the query is NQ vectors long and stays in registers.
+// Scores exactly as llama.cpp computes them: the dot product of the key with
+// the query rounded to F16 (qh), as kq_vec_dot sums it. With AVX-512 and a
+// query of NQ vectors (a multiple of 4), the same four lanes are summed here
+// with the query kept in registers (qf: qh in F32), and reduced the same way.
 template <int NQ>
 static reprise_fa_scores reprise_fa_score_row(
-        float * scores, const float * q, int64_t DK, const char * k_head, size_t nbk1,
-        const ggml_fp16_t * mp, float slope, float scale, float logit_softcap, int64_t n_kv) {
-    static_assert(NQ % 2 == 0, "the query's vectors are taken two at a time");
+        float * scores, const ggml_fp16_t * qh, const float * qf, int64_t DK, ggml_vec_dot_t kq_vec_dot,
+        const char * k_head, size_t nbk1, const ggml_fp16_t * mp, float slope, float scale, float logit_softcap,
+        int64_t n_kv) {
+    static_assert(NQ % 4 == 0, "the query's vectors are taken four at a time");
     reprise_fa_scores r = { -INFINITY, n_kv, -1 };
-#if defined(REPRISE_FA_VL)
-    reprise_fa_v qv[NQ > 0 ? NQ : 1];
+#if defined(__AVX512F__) && !defined(__AVX512FP16__)
+    __m512 qv[NQ > 0 ? NQ : 1];
     for (int j = 0; j < NQ; ++j) {
-        qv[j] = reprise_fa_load(q + j*REPRISE_FA_VL);
+        qv[j] = _mm512_loadu_ps(qf + 16*j);
     }
+#else
+    GGML_UNUSED(qf);
 #endif
     for (int64_t ic = 0; ic < n_kv; ++ic) {
         const float mv = mp ? slope*GGML_CPU_FP16_TO_FP32(mp[ic]) : 0.0f;
@@ -110,27 +107,23 @@ static reprise_fa_scores reprise_fa_score_row(
             continue;
         }
         const ggml_fp16_t * kr = (const ggml_fp16_t *) (k_head + ic*nbk1);
-        float s = 0.0f;
-        int64_t i = 0;
-#if defined(REPRISE_FA_VL)
-        reprise_fa_v a0 = reprise_fa_zero();
-        reprise_fa_v a1 = reprise_fa_zero();
+        float s;
+#if defined(__AVX512F__) && !defined(__AVX512FP16__)
         if (NQ > 0) {
-            for (int j = 0; j + 1 < NQ; j += 2) {
-                a0 = reprise_fa_fma(qv[j],     reprise_fa_load_f16(kr + j*REPRISE_FA_VL),     a0);
-                a1 = reprise_fa_fma(qv[j + 1], reprise_fa_load_f16(kr + (j + 1)*REPRISE_FA_VL), a1);
+            __m512 acc[4] = { _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps() };
+            for (int j = 0; j < NQ; j += 4) {
+                for (int a = 0; a < 4; ++a) {
+                    acc[a] = _mm512_fmadd_ps(_mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *) (kr + 16*(j + a)))), qv[j + a], acc[a]);
+                }
             }
-            i = NQ*REPRISE_FA_VL;
-        } else {
-            for (; i + 2*REPRISE_FA_VL <= DK; i += 2*REPRISE_FA_VL) {
-                a0 = reprise_fa_fma(reprise_fa_load(q + i),                 reprise_fa_load_f16(kr + i),                 a0);
-                a1 = reprise_fa_fma(reprise_fa_load(q + i + REPRISE_FA_VL), reprise_fa_load_f16(kr + i + REPRISE_FA_VL), a1);
-            }
-        }
-        s = reprise_fa_sum(reprise_fa_add(a0, a1));
+            acc[0] = _mm512_add_ps(acc[0], acc[2]);
+            acc[1] = _mm512_add_ps(acc[1], acc[3]);
+            acc[0] = _mm512_add_ps(acc[0], acc[1]);
+            s = (float) (ggml_float) _mm512_reduce_add_ps(acc[0]);
+        } else
 #endif
-        for (; i < DK; ++i) {
-            s += q[i]*GGML_CPU_FP16_TO_FP32(kr[i]);
+        {
+            kq_vec_dot(DK, &s, 0, kr, 0, qh, 0, 1);
         }
         s *= scale;
         if (logit_softcap != 0.0f) {
@@ -225,18 +218,19 @@ static void reprise_flash_attn_ext_f16_rows(
     const float m0 = powf(2.0f, -(max_bias       ) / n_head_log2);
     const float m1 = powf(2.0f, -(max_bias / 2.0f) / n_head_log2);
 
-#if defined(REPRISE_FA_VL)
-    const int64_t nq = DK % REPRISE_FA_VL == 0 ? DK/REPRISE_FA_VL : 0;
-#else
-    const int64_t nq = 0;
-#endif
-    auto score_row = nq == 4 ? reprise_fa_score_row<4> : nq == 8 ? reprise_fa_score_row<8> :
-                     nq == 16 ? reprise_fa_score_row<16> : reprise_fa_score_row<0>;
+    ggml_from_float_t const q_to_f16   = ggml_get_type_traits_cpu(GGML_TYPE_F16)->from_float;
+    ggml_vec_dot_t    const kq_vec_dot = ggml_get_type_traits_cpu(GGML_TYPE_F16)->vec_dot;
+    auto score_row = DK == 64 ? reprise_fa_score_row<4> : DK == 128 ? reprise_fa_score_row<8> :
+                     DK == 256 ? reprise_fa_score_row<16> : reprise_fa_score_row<0>;
 
     thread_local std::vector<float> scores;
     thread_local std::vector<float> VKQ32;
+    thread_local std::vector<ggml_fp16_t> qh;
+    thread_local std::vector<float> qf;
     scores.resize(nek1);
     VKQ32.resize(DV);
+    qh.resize(DK);
+    qf.resize(DK);
 
     for (int ir = ir0; ir < ir1; ++ir) {
         const int iq3 = ir/(neq2*neq1);
@@ -252,7 +246,10 @@ static void reprise_flash_attn_ext_f16_rows(
         const char * v_head = (const char *) v->data + (iq2/rv2)*nbv2 + (iq3/rv3)*nbv3;
         const float * pq = (const float *) ((char *) q->data + (iq1*nbq1 + iq2*nbq2 + iq3*nbq3));
 
-        const reprise_fa_scores r = score_row(scores.data(), pq, DK, k_head, nbk1, mp, slope, scale, logit_softcap, nek1);
+        q_to_f16(pq, qh.data(), DK);
+        ggml_cpu_fp16_to_fp32(qh.data(), qf.data(), DK);
+        const reprise_fa_scores r = score_row(scores.data(), qh.data(), qf.data(), DK, kq_vec_dot, k_head, nbk1, mp, slope, scale,
+                                              logit_softcap, nek1);
 
         float M = r.max;
         float S = 0.0f;

@@ -8,14 +8,14 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
  * differently from one token; repacking is off here. The build script also
  * patches the source (`build/scripts/llama-patches.ts`): flash attention's
  * split of a single token's attention across threads is off and each of its
- * rows is summed in F32 in three passes, the quantized matrix kernel reads its
- * weights once per batch, unpacks them once per batch and takes one VNNI
- * instruction per block, and a greedy pick scans the logits instead of
- * copying them into a candidate list.
+ * rows is summed in F32 in three passes (the scores stay llama.cpp's to the
+ * bit), the quantized matrix kernel reads its weights once per batch, unpacks
+ * them once per batch and takes one VNNI instruction per block, and a greedy
+ * pick scans the logits instead of copying them into a candidate list.
  * `REPRISE_LLAMA_PATCHES` names the patch set, so that a build made with
  * another set is not taken for this one.
  */
-export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "6" } as const;
+export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "7" } as const;
 
 let instance: Promise<Llama> | undefined;
 

@@ -24,6 +24,6 @@ describe("llamaPatches", () => {
     // machines keep running their old build. On a failure, bump REPRISE_LLAMA_PATCHES in
     // electron/engine/llama.ts and record the new digest here.
     const digest = createHash("sha256").update(JSON.stringify(llamaPatches)).digest("hex").slice(0, 16);
-    expect({ version: cpuBuildOptions.REPRISE_LLAMA_PATCHES, digest }).toEqual({ version: "6", digest: "1ecbe294d6aa3489" });
+    expect({ version: cpuBuildOptions.REPRISE_LLAMA_PATCHES, digest }).toEqual({ version: "7", digest: "f86a649680092f2c" });
   });
 });
