@@ -41,6 +41,8 @@ interface Generated<M> {
   reply: Reply;
   stats: MessageStats;
   dropped: M[];
+  /** Evaluates the opening of the conversation's next turn (see `EngineChat.openNextTurn`). */
+  openNextTurn: () => Promise<void>;
 }
 
 /** One reply's whole path, from the conversation in the store to the finished message. */
@@ -67,7 +69,7 @@ export class ReplyRunner {
     const writer = new StreamingWriter(store, answer.id, this.deps.persistIntervalMs);
     let text = "";
     try {
-      const { reply, stats, dropped } = await this.generate({
+      const { reply, stats, dropped, openNextTurn } = await this.generate({
         stateKey: answer.conversationId,
         history: this.ancestors(answer),
         conversationId: answer.conversationId,
@@ -88,6 +90,9 @@ export class ReplyRunner {
       });
       const done: StreamEnd = { type: "done", message, truncatedTurns: dropped.length };
       onEvent(done);
+      // After the reply is done, while its reader reads; an interrupted reply may be continued or
+      // redone instead of answered.
+      if (message.status === "complete") await openNextTurn();
       return done;
     } catch (error) {
       writer.close();
@@ -157,8 +162,9 @@ export class ReplyRunner {
     let firstTokenMs: number | undefined;
     let text = "";
     let reply: Reply;
+    const turns = [...system, ...toTurns(kept)];
     try {
-      reply = await chat.reply([...system, ...toTurns(kept)], {
+      reply = await chat.reply(turns, {
         maxTokens: settings.maxTokens,
         temperature: settings.temperature,
         repeatPenalty: settings.repeatPenalty,
@@ -190,7 +196,16 @@ export class ReplyRunner {
       promptTokens,
       truncatedTurns: dropped.length,
     };
-    return { reply, stats, dropped };
+    const openNextTurn = async () => {
+      try {
+        await chat.openNextTurn([...turns, { role: "assistant", text: reply.text }]);
+      } catch (error) {
+        // Only the evaluated state is at stake: the next reply reads the conversation again.
+        console.warn(`Could not prepare the next turn of ${g.stateKey}: ${(error as Error).message}`);
+        await chats.forget(g.stateKey);
+      }
+    };
+    return { reply, stats, dropped, openNextTurn };
   }
 
   /**

@@ -3,11 +3,13 @@ import path from "node:path";
 import {
   InputLookupTokenPredictor,
   LlamaChat,
+  LlamaText,
   resolveChatWrapper,
   type ChatHistoryItem,
   type ChatWrapper,
   type LlamaContext,
   type LlamaModel,
+  type LlamaTextValue,
   type Token,
   type TokenPredictor,
   type Tokenizer,
@@ -196,6 +198,25 @@ export class Engine {
   }
 
   /**
+   * `turns` as the model reads them, followed by the opening of the user's next turn: what the
+   * prompt of the conversation's next reply starts with, whatever the user writes then.
+   */
+  renderNextTurnOpening(turns: readonly ChatTurn[]): Token[] {
+    // The template renders a message it is given whole; the opening is what comes before it.
+    const marker = "\u0001";
+    const { contextText } = this.chatWrapper.generateContextState({
+      chatHistory: toHistory([...turns, { role: "user", text: marker }]),
+    });
+    const opening: LlamaTextValue[] = [];
+    for (const value of contextText.values) {
+      const at = typeof value === "string" ? value.indexOf(marker) : -1;
+      if (at >= 0) return LlamaText([...opening, (value as string).slice(0, at)]).tokenize(this.model.tokenizer);
+      opening.push(value);
+    }
+    return this.renderTurns(turns);
+  }
+
+  /**
    * Opens a chat with its own context.
    *
    * `swaFullCache` keeps Gemma 3's sliding-window layers in a full-size cache:
@@ -317,6 +338,21 @@ export class EngineChat {
             : { on: true },
       },
     };
+  }
+
+  /**
+   * Evaluates the end of the reply's turn and the opening of the user's next one (`turns` end with
+   * the reply): the next reply's prompt starts with them whatever the user writes, so evaluating
+   * them while the user reads takes them off that reply's time to first token.
+   */
+  async openNextTurn(turns: readonly ChatTurn[]): Promise<void> {
+    const tokens = this.engine.renderNextTurnOpening(turns);
+    if (tokens.length >= this.context.contextSize) return;
+    const held = this.sequence.contextTokens;
+    let same = 0;
+    while (same < held.length && same < tokens.length && held[same] === tokens[same]) same++;
+    if (same < held.length) await this.sequence.eraseContextTokenRanges([{ start: same, end: held.length }]);
+    if (same < tokens.length) await this.sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(same));
   }
 
   /**

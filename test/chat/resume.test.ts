@@ -82,10 +82,11 @@ describe("time to first token", () => {
         `its first reply, reading the history ${cold.toFixed(0)} ms`,
     );
     expect(long.tokens).toBeGreaterThanOrEqual(2000);
+    // Against either start: the faster one is the stricter (measured 1.06-1.09x on one thread of this
+    // machine's 2 cores; 1.4-1.5x before the next turn was opened after each reply, 2.4x before
+    // flash attention summed in F32).
     expect(resumeMs).toBeLessThanOrEqual(1.5 * openedMs);
-    // Against the faster start the new turn's attention over the history shows (measured 1.4-1.5x on
-    // one thread of this machine's 2 cores; 2.4x before flash attention summed in F32).
-    expect(resumeMs).toBeLessThanOrEqual(2 * handedOverMs);
+    expect(resumeMs).toBeLessThanOrEqual(1.5 * handedOverMs);
     // Reading the history is what keeping the state avoids, in memory or on disk.
     expect(resumeMs).toBeLessThan(cold / 2);
     expect(fromDisk).toBeLessThan(cold / 2);

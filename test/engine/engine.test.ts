@@ -51,6 +51,30 @@ describe("engine on the real model", () => {
     expect(reply.tokens).toEqual(expected.tokens);
   });
 
+  it("opens a conversation's next turn after a reply, so the next reply reads only the new message, and the same", async () => {
+    const turns = [{ role: "system" as const, text: "Answer briefly." }, ...prompt];
+    const opened = await engine.openChat({ drafting: "reference" });
+    const plain = await engine.openChat({ drafting: "reference" });
+    const first = await opened.reply(turns, { maxTokens: 16 });
+    await plain.reply(turns, { maxTokens: 16 });
+    const answered = [...turns, { role: "assistant" as const, text: first.text }];
+    await opened.openNextTurn(answered);
+    const held = opened.sequence.nextTokenIndex;
+    expect(held).toBeGreaterThan(plain.sequence.nextTokenIndex);
+    expect(opened.sequence.contextTokens).toEqual(engine.renderNextTurnOpening(answered));
+
+    const question = { role: "user" as const, text: "And three more?" };
+    const next = [...answered, question];
+    const rendered = engine.renderTurns([...next, { role: "assistant", text: "" }]);
+    const nextReply = await opened.reply(next, { maxTokens: 16 });
+    const plainReply = await plain.reply(next, { maxTokens: 16 });
+    await opened.dispose();
+    await plain.dispose();
+    expect(nextReply.tokens).toEqual(plainReply.tokens);
+    // What was opened is the start of the next prompt: the reply kept all of it.
+    expect(rendered.slice(0, held)).toEqual(engine.renderNextTurnOpening(answered));
+  });
+
   it("disposes a chat released after its engine is gone, as every service sharing it closes", async () => {
     const other = await Engine.load({ modelPath: await testModelPath(), contextSize: 256 });
     const chat = await other.openChat({ drafting: "off" });
