@@ -200,9 +200,10 @@ export class ReplyRunner {
       try {
         await chat.openNextTurn([...turns, { role: "assistant", text: reply.text }]);
       } catch (error) {
-        // Only the evaluated state is at stake: the next reply reads the conversation again.
-        console.warn(`Could not prepare the next turn of ${g.stateKey}: ${(error as Error).message}`);
-        await chats.forget(g.stateKey);
+        // Only the evaluated state is at stake: the next reply reads the conversation again. The
+        // reply is done already, so nothing here may fail it.
+        console.warn(`Could not open the next turn of ${g.stateKey}: ${(error as Error).message}`);
+        await chats.forget(g.stateKey).catch(() => undefined);
       }
     };
     return { reply, stats, dropped, openNextTurn };

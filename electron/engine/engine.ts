@@ -109,6 +109,9 @@ export interface Reply {
 
 const defaultContextSize = 4096;
 
+/** At most this many tokens are evaluated to open a conversation's next turn (see `openNextTurn`). */
+const maxOpeningTokens = 32;
+
 /**
  * How many released chats an engine keeps for the next conversations. A chat
  * is released when its conversation leaves memory, right before another one
@@ -351,6 +354,9 @@ export class EngineChat {
     const held = this.sequence.contextTokens;
     let same = 0;
     while (same < held.length && same < tokens.length && held[same] === tokens[same]) same++;
+    // Only the reply's last tokens (retokenized from its text) and the opening are new; a state that
+    // differs earlier (a context shifted during the reply) is left for the next reply to rebuild.
+    if (tokens.length - same > maxOpeningTokens) return;
     if (same < held.length) await this.sequence.eraseContextTokenRanges([{ start: same, end: held.length }]);
     if (same < tokens.length) await this.sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(same));
   }
