@@ -1,5 +1,8 @@
 import type { Token, Tokenizer } from "node-llama-cpp";
 
+/** The call a `Tokenizer` is, both of its overloads in one. */
+type Tokenize = (text: string, specialTokens?: boolean | "builtin", options?: "trimLeadingSpace") => Token[];
+
 /** How much text a memo keeps: a few long conversations' worth. */
 const defaultCapacityChars = 4_000_000;
 
@@ -15,7 +18,7 @@ export function memoizeTokenizer(tokenizer: Tokenizer, capacityChars = defaultCa
   /** Most recently used last. */
   const memo = new Map<string, readonly Token[]>();
   let chars = 0;
-  const tokenize = (text: string, specialTokens?: boolean | "builtin", options?: "trimLeadingSpace"): Token[] => {
+  const tokenize: Tokenize = (text, specialTokens, options) => {
     const key = `${String(specialTokens)}:${options ?? ""}:${text}`;
     const found = memo.get(key);
     if (found) {
@@ -23,11 +26,7 @@ export function memoizeTokenizer(tokenizer: Tokenizer, capacityChars = defaultCa
       memo.set(key, found);
       return found.slice();
     }
-    const tokens = (tokenizer as (text: string, specialTokens?: boolean | "builtin", options?: "trimLeadingSpace") => Token[])(
-      text,
-      specialTokens,
-      options,
-    );
+    const tokens = (tokenizer as Tokenize)(text, specialTokens, options);
     if (key.length <= capacityChars) {
       memo.set(key, tokens.slice());
       chars += key.length;
