@@ -1,5 +1,6 @@
-// `npm run model:fetch`: puts the default model in the per-user cache and prints its path.
-import { defaultModel } from "../../electron/engine/modelCatalog";
+// `npm run model:fetch`: puts the test models in the per-user cache and prints their paths, the
+// default (chat) model first.
+import { testModels } from "../../electron/engine/modelCatalog";
 import { fetchModel, type FetchProgress } from "../../electron/engine/modelFetch";
 
 const tty = process.stderr.isTTY;
@@ -16,12 +17,14 @@ function bar({ source, doneBytes, totalBytes }: FetchProgress): void {
 }
 
 try {
-  const fetched = await fetchModel(defaultModel, {
-    onSource: (source) => process.stderr.write(`${tty ? "\n" : ""}Trying ${source}\n`),
-    onProgress: bar,
-  });
-  if (tty && fetched.source !== "cache") process.stderr.write("\n");
-  process.stdout.write(`${fetched.path}\n`);
+  for (const model of testModels) {
+    const fetched = await fetchModel(model, {
+      onSource: (source) => process.stderr.write(`${tty ? "\n" : ""}Trying ${source}\n`),
+      onProgress: bar,
+    });
+    if (tty && fetched.source !== "cache") process.stderr.write("\n");
+    process.stdout.write(`${fetched.path}\n`);
+  }
 } catch (error) {
   process.stderr.write(`\n${(error as Error).message}\n`);
   process.exit(1);

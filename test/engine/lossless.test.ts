@@ -5,46 +5,46 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { predictions } from "../../electron/engine/costCurve";
 import { cheapVerification, maxDraftLength } from "../../electron/engine/draftPolicy";
 import { Engine, type ChatTurn, type Drafting, type ReplyOptions } from "../../electron/engine/engine";
-import { testModelPath } from "../helpers/model";
+import { exactnessModels, testModelPath } from "../helpers/model";
 
-let engine: Engine;
+describe.each(exactnessModels)("lossless reference drafting on $name", ({ model }) => {
+  let engine: Engine;
 
-beforeAll(async () => {
-  // Timings that always favour drafting, so every test exercises verification
-  // whatever the load on the machine; the exactness limit is still measured.
-  engine = await Engine.load({
-    modelPath: await testModelPath(),
-    contextSize: 2048,
-    // One thread: two threads on two cores slow down by orders of magnitude
-    // whenever anything else runs, and tests share the machine.
-    threads: 1,
-    assumedCost: cheapVerification,
+  beforeAll(async () => {
+    // Timings that always favour drafting, so every test exercises verification
+    // whatever the load on the machine; the exactness limit is still measured.
+    engine = await Engine.load({
+      modelPath: await testModelPath(model),
+      contextSize: 2048,
+      // One thread: two threads on two cores slow down by orders of magnitude
+      // whenever anything else runs, and tests share the machine.
+      threads: 1,
+      assumedCost: cheapVerification,
+    });
   });
-});
-afterAll(() => engine?.dispose());
+  afterAll(() => engine?.dispose());
 
-async function reply(drafting: Drafting, turns: ChatTurn[], options: ReplyOptions = {}) {
-  const chat = await engine.openChat({ drafting });
-  try {
-    return await chat.reply(turns, { maxTokens: 64, ...options });
-  } finally {
-    await chat.dispose();
+  async function reply(drafting: Drafting, turns: ChatTurn[], options: ReplyOptions = {}) {
+    const chat = await engine.openChat({ drafting });
+    try {
+      return await chat.reply(turns, { maxTokens: 64, ...options });
+    } finally {
+      await chat.dispose();
+    }
   }
-}
 
-/** Plain decoding and reference drafting on the same turns; both results. */
-async function compare(turns: ChatTurn[], options: ReplyOptions = {}) {
-  const plain = await reply("off", turns, { ...options, references: undefined });
-  const drafted = await reply("reference", turns, options);
-  return { plain, drafted };
-}
+  /** Plain decoding and reference drafting on the same turns; both results. */
+  async function compare(turns: ChatTurn[], options: ReplyOptions = {}) {
+    const plain = await reply("off", turns, { ...options, references: undefined });
+    const drafted = await reply("reference", turns, options);
+    return { plain, drafted };
+  }
 
-// Unseen text: not in the benchmark set, not in the calibration text.
-const letter =
-  "Dear neighbours, the water supply will be interrupted on Tuesday between nine and noon " +
-  "while the pipes under Elm Street are replaced. Please keep some water aside.";
+  // Unseen text: not in the benchmark set, not in the calibration text.
+  const letter =
+    "Dear neighbours, the water supply will be interrupted on Tuesday between nine and noon " +
+    "while the pipes under Elm Street are replaced. Please keep some water aside.";
 
-describe("lossless reference drafting on the real model", () => {
   it("is token-identical on a multi-turn conversation that copies earlier turns", async () => {
     const first: ChatTurn[] = [{ role: "user", text: `Repeat this notice word for word:\n\n${letter}` }];
     const { plain: a, drafted: b } = await compare(first);
@@ -70,7 +70,7 @@ describe("lossless reference drafting on the real model", () => {
     }
   });
 
-  it("trap: rejected drafts leave the sliding-window cache as it was (context past Gemma 3's window)", async () => {
+  it.runIf(model.id === "gemma-3-270m-q4_k_m")("trap: rejected drafts leave the sliding-window cache as it was (Gemma 3 only: the other model has no sliding window)", async () => {
     const swa = engine.model.fileInsights.swaSize;
     expect(swa).toBeGreaterThan(0);
     // A long history pushes the reply past the sliding window, and a past answer
@@ -96,7 +96,7 @@ describe("lossless reference drafting on the real model", () => {
     // llama.cpp's CPU flash attention splits one token's attention across
     // threads once 512 tokens are cached, a rounding a batch never takes; only
     // a build without that split (npm run llama:build) lets two threads draft.
-    const twoThreads = await Engine.load({ modelPath: await testModelPath(), contextSize: 2048, threads: 2 });
+    const twoThreads = await Engine.load({ modelPath: await testModelPath(model), contextSize: 2048, threads: 2 });
     try {
       const curve = await twoThreads.costCurve();
       const notices = Array.from({ length: 6 }, (_, i) => `Notice ${i + 1}: ${letter}`).join("\n");

@@ -34,7 +34,7 @@ describe("OpenAI-compatible endpoints", () => {
     expect(res.status).toBe(200);
     const body = (await res.json()) as { object: string; data: { id: string; object: string }[] };
     expect(body.object).toBe("list");
-    expect(body.data).toEqual([expect.objectContaining({ id: "gemma-3-270m-q4_k_m.gguf", object: "model" })]);
+    expect(body.data).toEqual([expect.objectContaining({ id: "SmolLM2-135M-Instruct.Q4_1.gguf", object: "model" })]);
   });
 
   it("completes without streaming, and streams the same text chunk by chunk", async () => {
