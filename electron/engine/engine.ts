@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -20,6 +21,7 @@ import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
 import { ReferencePredictor, type Reference } from "./referencePredictor";
+import { greedySampling, recommendedSampling, type Sampling } from "./sampling";
 import { memoizeTokenizer } from "./tokenMemo";
 
 export interface EngineOptions {
@@ -60,8 +62,10 @@ export type Drafting = "reference" | "builtin" | "off";
 
 export interface ReplyOptions {
   maxTokens?: number;
-  /** 0 (the default) decodes greedily. */
-  temperature?: number;
+  /** Greedy by default. */
+  sampling?: Sampling;
+  /** The random seed of a sampled reply; a new one for every reply by default. */
+  seed?: number;
   /**
    * Penalty for repeating recent tokens (1 = none). node-llama-cpp builds the
    * penalty list from committed tokens only, so drafted positions would be
@@ -97,6 +101,13 @@ export interface ReplyStats {
   predictorMs: number;
   /** Whether drafting ran for this reply, and if not, why. */
   drafting: { on: true } | { on: false; reason: string };
+  /**
+   * How many times faster than plain decoding of this model on this machine the reply came: the
+   * time plain decoding would have taken (this reply's time to its first token, then one measured
+   * single-token step per further token) over the time it took. Null when the reply was not drafted
+   * by Reprise's predictor, or has no tokens.
+   */
+  speedup: number | null;
 }
 
 export interface Reply {
@@ -130,6 +141,8 @@ export class Engine {
   private disposed = false;
   /** The model's chat template, shared by every chat and by `renderTurns`. */
   readonly chatWrapper: ChatWrapper;
+  /** The sampling the model file recommends, if it does (`general.sampling` metadata). */
+  readonly recommendedSampling: Sampling | null;
 
   private constructor(
     readonly model: LlamaModel,
@@ -140,6 +153,7 @@ export class Engine {
     private readonly assumedCost: EngineOptions["assumedCost"],
   ) {
     this.chatWrapper = resolveChatWrapper(model);
+    this.recommendedSampling = recommendedSampling(model.fileInfo.metadata.general);
   }
 
   /** Validates the file first so a bad one fails with a `ModelFileError` that names it. */
@@ -186,7 +200,7 @@ export class Engine {
    */
   private draftPolicy(): Promise<DraftPolicy> {
     this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then(
-      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined),
+      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined, curve.singleTokenMs),
     );
     return this.policy;
   }
@@ -299,17 +313,28 @@ export class EngineChat {
     }
     const before = this.sequence.tokenPredictions;
     const tokens: Token[] = [];
+    const sampling = options.sampling ?? greedySampling;
     const started = performance.now();
+    let firstTokenMs: number | undefined;
     const result = await this.chat.generateResponse(history, {
       maxTokens: options.maxTokens,
-      temperature: options.temperature ?? 0,
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: sampling.minP,
+      // node-llama-cpp's default seed is the current second: two replies within one would be the same.
+      seed: options.seed ?? randomInt(2 ** 31),
       repeatPenalty: penalized ? { penalty: options.repeatPenalty } : false,
       signal: options.signal,
       stopOnAbortSignal: true,
-      onToken: (chunk) => tokens.push(...chunk),
+      onToken: (chunk) => {
+        firstTokenMs ??= performance.now() - started;
+        tokens.push(...chunk);
+      },
       onTextChunk: options.onText,
     });
     const ms = performance.now() - started;
+    const drafted = reference !== undefined && !penalized;
     const after = this.sequence.tokenPredictions;
     const drafts = reference?.takeStats();
     const accepted = after.used - before.used;
@@ -339,6 +364,10 @@ export class EngineChat {
           : penalized && reference
             ? { on: false, reason: "a repeat penalty is set: drafted tokens would be penalized differently" }
             : { on: true },
+        speedup:
+          drafted && firstTokenMs !== undefined && ms > 0
+            ? (firstTokenMs + (tokens.length - 1) * reference.singleTokenMs) / ms
+            : null,
       },
     };
   }
