@@ -45,6 +45,12 @@ export interface EngineOptions {
    * machine is.
    */
   assumedCost?: Pick<CostCurve, "relative" | "singleTokenMs">;
+  /**
+   * The chat template to render conversations with; by default node-llama-cpp's pick for the model
+   * file (from its `tokenizer.chat_template` and architecture). The template also says where a
+   * thinking model's thought begins and ends.
+   */
+  chatWrapper?: ChatWrapper;
 }
 
 /** One turn of a conversation as the engine sees it. */
@@ -73,7 +79,10 @@ export interface ReplyOptions {
    */
   repeatPenalty?: number;
   signal?: AbortSignal;
+  /** The answer's text as it streams, without the thought. */
   onText?: (text: string) => void;
+  /** A thinking model's thought as it streams, apart from the answer. */
+  onThought?: (text: string) => void;
   /** Documents beyond the conversation itself that the reply may copy from. */
   references?: readonly Reference[];
 }
@@ -111,7 +120,10 @@ export interface ReplyStats {
 }
 
 export interface Reply {
+  /** The answer, without the thought. */
   text: string;
+  /** What a thinking model wrote before its answer (its template's thought segment); "" for others. */
+  thought: string;
   /** The tokens the model produced, in order: what lossless decoding is judged on. */
   tokens: Token[];
   stopReason: "eogToken" | "maxTokens" | "abort" | "other";
@@ -151,8 +163,9 @@ export class Engine {
     readonly threads: number,
     private readonly cacheDir: string,
     private readonly assumedCost: EngineOptions["assumedCost"],
+    chatWrapper: ChatWrapper | undefined,
   ) {
-    this.chatWrapper = resolveChatWrapper(model);
+    this.chatWrapper = chatWrapper ?? resolveChatWrapper(model);
     this.recommendedSampling = recommendedSampling(model.fileInfo.metadata.general);
   }
 
@@ -163,6 +176,7 @@ export class Engine {
     threads = os.availableParallelism(),
     cacheDir = modelCacheDir(),
     assumedCost,
+    chatWrapper,
   }: EngineOptions): Promise<Engine> {
     const resolved = path.resolve(modelPath);
     await validateModelFile(resolved);
@@ -171,7 +185,7 @@ export class Engine {
       const model = await binding.loadModel({ modelPath: resolved });
       // LlamaChat renders every reply's whole conversation through `model.tokenizer`.
       (model as { tokenizer: Tokenizer }).tokenizer = memoizeTokenizer(model.tokenizer);
-      return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost);
+      return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost, chatWrapper);
     } catch (error) {
       throw new ModelFileError("damaged", resolved, `Could not load model ${resolved}: ${(error as Error).message}`);
     }
@@ -312,7 +326,9 @@ export class EngineChat {
       reference.takeStats();
     }
     const before = this.sequence.tokenPredictions;
+    // node-llama-cpp hands the answer's tokens to onToken and a thought's only to onResponseChunk.
     const tokens: Token[] = [];
+    const thoughtTokens: Token[] = [];
     const sampling = options.sampling ?? greedySampling;
     const started = performance.now();
     let firstTokenMs: number | undefined;
@@ -332,26 +348,40 @@ export class EngineChat {
         tokens.push(...chunk);
       },
       onTextChunk: options.onText,
+      onResponseChunk: (chunk) => {
+        if (chunk.type !== "segment" || chunk.segmentType !== "thought") return;
+        firstTokenMs ??= performance.now() - started;
+        thoughtTokens.push(...chunk.tokens);
+        if (chunk.text) options.onThought?.(chunk.text);
+      },
     });
+    const thought = result.fullResponse
+      .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
+      .join("");
     const ms = performance.now() - started;
     const drafted = reference !== undefined && !penalized;
     const after = this.sequence.tokenPredictions;
     const drafts = reference?.takeStats();
     const accepted = after.used - before.used;
     const stopReason = result.metadata.stopReason;
+    const generated = thoughtTokens.length + tokens.length;
     return {
-      text: result.response,
-      tokens,
+      // After a thought, templates put blank lines before the answer.
+      text: thought ? result.response.trimStart() : result.response,
+      thought,
+      tokens: [...thoughtTokens, ...tokens],
       stopReason:
         stopReason === "eogToken" || stopReason === "maxTokens" || stopReason === "abort" ? stopReason : "other",
       stats: {
-        tokens: tokens.length,
-        forwardPasses: tokens.length - accepted,
+        tokens: generated,
+        forwardPasses: generated - accepted,
         drafted: after.validated + after.refuted - (before.validated + before.refuted),
         accepted,
         ms,
-        tokensPerSecond: tokens.length / (ms / 1000),
-        copiedSpans: (drafts?.copiedSpans ?? []).map((span) => ({
+        tokensPerSecond: generated / (ms / 1000),
+        // The predictor counts a thinking reply's positions with its template's thought markers, which
+        // no chunk hands out: its spans could not be placed in the answer's text, so it shows none.
+        copiedSpans: (thoughtTokens.length > 0 ? [] : (drafts?.copiedSpans ?? [])).map((span) => ({
           sourceId: span.sourceId,
           sourceStart: span.start,
           sourceEnd: span.end,
@@ -366,7 +396,7 @@ export class EngineChat {
             : { on: true },
         speedup:
           drafted && firstTokenMs !== undefined && ms > 0
-            ? (firstTokenMs + (tokens.length - 1) * reference.singleTokenMs) / ms
+            ? (firstTokenMs + (generated - 1) * reference.singleTokenMs) / ms
             : null,
       },
     };
