@@ -14,6 +14,38 @@ describe("titles", () => {
 });
 
 describe("the generation queue", () => {
+  it("lets the app's jobs go ahead of waiting requests that give way, and asks a running one to stop", async () => {
+    const queue = new GenerationQueue();
+    const started: string[] = [];
+    const releases = new Map<string, () => void>();
+    let apiPreempted: AbortSignal | undefined;
+    const job = (name: string, givesWay: boolean) =>
+      queue.enqueue({
+        label: { conversationId: name, messageId: name },
+        givesWay,
+        run: ({ preempted }) => {
+          started.push(name);
+          if (name === "api-1") apiPreempted = preempted;
+          return new Promise<string>((resolve) => releases.set(name, () => resolve(name)));
+        },
+      });
+    const api1 = job("api-1", true);
+    const api2 = job("api-2", true);
+    expect(apiPreempted?.aborted).toBe(false);
+    const app = job("app", false);
+    // The app's reply is next, ahead of the request that came before it, and the running request is asked to stop.
+    expect(app.position).toBe(1);
+    expect(queue.state().queued.map((l) => l.messageId)).toEqual(["app", "api-2"]);
+    expect(apiPreempted?.aborted).toBe(true);
+    releases.get("api-1")!();
+    expect(await api1.result).toBe("api-1");
+    releases.get("app")!();
+    expect(await app.result).toBe("app");
+    releases.get("api-2")!();
+    expect(await api2.result).toBe("api-2");
+    expect(started).toEqual(["api-1", "app", "api-2"]);
+  });
+
   it("runs jobs one at a time in order, and drops a waiting job whose signal aborts", async () => {
     const queue = new GenerationQueue();
     const log: string[] = [];

@@ -48,7 +48,7 @@ describe("bad model files", () => {
     const error = await loadError(file);
     expect(error.problem).toBe("not-gguf");
     expect(error.message).toBe(
-      `Not a GGUF model file: ${file} (a GGUF file begins with "GGUF"; this one is 32 bytes and begins with "thes")`,
+      `Not a GGUF model file: ${file} (a GGUF file begins with "GGUF"; this one, 32 bytes, does not)`,
     );
   });
 
@@ -57,7 +57,7 @@ describe("bad model files", () => {
     await fs.writeFile(file, "");
     const error = await loadError(file);
     expect(error.problem).toBe("not-gguf");
-    expect(error.message).toBe(`Not a GGUF model file: ${file} (a GGUF file begins with "GGUF"; this one is 0 bytes and begins with "")`);
+    expect(error.message).toBe(`Not a GGUF model file: ${file} (a GGUF file begins with "GGUF"; this one, 0 bytes, does not)`);
   });
 
   it("a file cut inside its tensor data", async () => {

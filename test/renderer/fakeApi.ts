@@ -75,7 +75,7 @@ export class FakeApi {
     threads: 2,
     busy: { generating: null, queued: [] },
   };
-  settings: Settings = { maxTokens: 64, temperature: 0, repeatPenalty: 1, drafting: "reference", systemPrompt: "", similarAnswers: 4 };
+  settings: Settings = { maxTokens: 64, temperature: 0, repeatPenalty: 1, drafting: "reference", systemPrompt: "", similarAnswers: 4, contextSize: 4096, threads: 0 };
   hits: SearchHit[] = [];
   streams: PendingStream[] = [];
   calls: { name: string; request: unknown }[] = [];
