@@ -46,11 +46,19 @@ export interface AppService {
   close(): Promise<void>;
 }
 
-/** Owner only: the folder holds every conversation. Where modes do not exist (Windows) this changes nothing. */
+/**
+ * Owner only: the folder holds every conversation. mkdir leaves an existing folder as it was, and
+ * earlier versions made it 0755 and its files 0644, so both are narrowed. The database narrows its
+ * own files (db/open.ts), the access token and the states are written 0600. Where modes do not exist
+ * (Windows) this changes nothing.
+ */
 function ownerOnlyFolder(dir: string): void {
   fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // mkdir leaves an existing folder as it was, and an earlier version made it 0755.
   fs.chmodSync(dir, 0o700);
+  for (const name of ["settings.json", "config.json"]) {
+    const file = path.join(dir, name);
+    if (fs.existsSync(file)) fs.chmodSync(file, 0o600);
+  }
 }
 
 function openStore(file: string, badDatabase: AppServiceOptions["badDatabase"]): { store: Store; keptAsidePath: string | null } {

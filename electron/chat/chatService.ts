@@ -415,8 +415,7 @@ export class ChatService implements RepriseApi {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     this.active.set(answer.id, { conversationId: answer.conversationId, controller, finished });
     try {
-      const busy = this.busy();
-      emit({ type: "start", userMessage: question, message: answer, queuePosition: busy.queued.length + (busy.generating ? 1 : 0) });
+      emit({ type: "start", userMessage: question, message: answer, queuePosition: this.queue.ahead() });
       return await this.queue.enqueue({
         label: { conversationId: answer.conversationId, messageId: answer.id },
         signal: controller.signal,

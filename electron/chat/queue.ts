@@ -66,16 +66,22 @@ export class GenerationQueue {
           );
         },
       };
+      position = this.ahead(entry.givesWay);
       const at = entry.givesWay ? -1 : this.waiting.findIndex((e) => e.givesWay);
       if (at < 0) this.waiting.push(entry);
       else this.waiting.splice(at, 0, entry);
-      position = this.waiting.indexOf(entry) + (this.running ? 1 : 0);
       if (!entry.givesWay && this.running?.givesWay) this.running.preemption.abort();
       if (job.signal?.aborted) onAbort();
       else job.signal?.addEventListener("abort", onAbort, { once: true });
     });
     if (!this.running) this.next();
     return { position, result };
+  }
+
+  /** How many jobs a job enqueued now would have ahead of it (its `position`). */
+  ahead(givesWay = false): number {
+    const waiting = givesWay ? this.waiting.length : this.waiting.filter((e) => !e.givesWay).length;
+    return waiting + (this.running ? 1 : 0);
   }
 
   get idle(): boolean {

@@ -23,11 +23,25 @@ const hash = (text: string) => createHash("sha256").update(text).digest("hex");
 /** The conversation's part of a file name: hex digits only, whatever the id is. */
 const keyName = (key: string) => hash(key).slice(0, 32);
 
+/** Every name this class writes (`partial` saves aside): model hash, then conversation hash. */
+const ownName = /^[0-9a-f]{16}-[0-9a-f]{32}\.state$/;
+
 export class StateFiles {
+  /**
+   * States an earlier version saved under the conversation id itself cannot be found again (nor
+   * deleted with their conversation), so they are removed here, as are saves a crash cut short.
+   */
   constructor(
     private readonly dir: string,
     private readonly capacity = 8,
-  ) {}
+  ) {
+    if (!fs.existsSync(dir)) return;
+    for (const name of fs.readdirSync(dir)) {
+      if ((name.endsWith(".state") || name.endsWith(`.state${partial}`)) && !ownName.test(name)) {
+        fs.rmSync(path.join(dir, name), { force: true });
+      }
+    }
+  }
 
   /** Saves the chat's state under `key`; a failure costs only the speed-up, so it is not an error. */
   async save(engine: Engine, key: string, chat: EngineChat): Promise<void> {

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../db/index";
+import { MAX_REPLY_TOKENS } from "../../electron/api/contract";
 import { GenerationQueue } from "../../electron/chat/queue";
+import { replyTokenLimit } from "../../electron/chat/replyRunner";
 import { StreamingWriter } from "../../electron/chat/streamingWriter";
 import { titleFrom, untitled } from "../../electron/chat/title";
 
@@ -10,6 +12,15 @@ describe("titles", () => {
     expect(titleFrom("  How do I   make a really good cup of tea at home?")).toBe("How do I make a really…");
     expect(titleFrom("Supercalifragilisticexpialidocious".repeat(3))).toHaveLength(61);
     expect(titleFrom(" \n ")).toBe(untitled);
+  });
+});
+
+describe("a reply's token limit", () => {
+  it("is the request's, else the setting, and never over the one hard cap", () => {
+    expect(replyTokenLimit(undefined, 512)).toBe(512);
+    expect(replyTokenLimit(100, 512)).toBe(100);
+    expect(replyTokenLimit(4096, 512)).toBe(4096);
+    expect(replyTokenLimit(1_000_000_000, 512)).toBe(MAX_REPLY_TOKENS);
   });
 });
 
@@ -32,6 +43,9 @@ describe("the generation queue", () => {
     const api1 = job("api-1", true);
     const api2 = job("api-2", true);
     expect(apiPreempted?.aborted).toBe(false);
+    // An app job would wait only for the running request; another request, for both.
+    expect(queue.ahead()).toBe(1);
+    expect(queue.ahead(true)).toBe(2);
     const app = job("app", false);
     // The app's reply is next, ahead of the request that came before it, and the running request is asked to stop.
     expect(app.position).toBe(1);

@@ -79,3 +79,14 @@ describe("state files", () => {
     expect(fs.readdirSync(stateDir)).toEqual([]);
   });
 });
+
+describe("state files of an earlier version", () => {
+  it("are removed at start: named by the id, they could be neither found nor deleted with their conversation", () => {
+    const stateDir = tempDir();
+    const own = `${"a".repeat(16)}-${"b".repeat(32)}.state`;
+    const byId = `${"a".repeat(16)}-0b8e7c52-5f0e-4c1e-9f3a-2d7c1b9e6a11.state`;
+    for (const name of [own, byId, `${own}.partial`, "notes.txt"]) fs.writeFileSync(path.join(stateDir, name), "x");
+    new StateFiles(stateDir);
+    expect(fs.readdirSync(stateDir).sort()).toEqual([own, "notes.txt"]);
+  });
+});

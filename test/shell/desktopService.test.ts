@@ -39,13 +39,17 @@ describe("the desktop app's service", () => {
     fs.mkdirSync(dataDir, { mode: 0o755 });
     fs.chmodSync(dataDir, 0o755);
     fs.writeFileSync(path.join(dataDir, "settings.json"), "{}\n", { mode: 0o644 });
+    fs.writeFileSync(path.join(dataDir, "config.json"), "{}\n", { mode: 0o644 });
     const service = open(dataDir);
-    await service.api.updateSettings({ temperature: 0.5 });
     await service.api.createConversation({});
     expect(mode(dataDir)).toBe(0o700);
-    for (const name of ["reprise.db", "reprise.db-wal", "reprise.db-shm", "settings.json"]) {
+    for (const name of ["reprise.db", "reprise.db-wal", "reprise.db-shm", "settings.json", "config.json"]) {
       expect(mode(path.join(dataDir, name)), name).toBe(0o600);
     }
+    // A settings file written anew is born 0600 too.
+    fs.rmSync(path.join(dataDir, "settings.json"));
+    await service.api.updateSettings({ temperature: 0.5 });
+    expect(mode(path.join(dataDir, "settings.json"))).toBe(0o600);
   });
 
   it("continues a conversation after a restart from the evaluated state it saved in the data folder's state/", async () => {
