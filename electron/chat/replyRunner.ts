@@ -107,7 +107,7 @@ export class ReplyRunner {
       writer.close();
       // Stopped before the first token (node-llama-cpp throws an AbortError then, where a reply under
       // way returns what it has): that is an interrupted reply, as at any other moment.
-      if (signal.aborted) return this.finishInterrupted(answer, text, onEvent);
+      if (signal.aborted) return this.interrupted(answer, onEvent, text);
       const apiError = toApiError(error);
       try {
         store.finishMessage(answer.id, { status: "error", error: apiError.message, content: text });
@@ -120,12 +120,11 @@ export class ReplyRunner {
     }
   }
 
-  /** Ends a reply that never started (stopped while it waited for the model) as interrupted. */
-  interrupted(answer: Message, onEvent: (event: StreamEvent) => void): StreamEnd {
-    return this.finishInterrupted(answer, undefined, onEvent);
-  }
-
-  private finishInterrupted(answer: Message, content: string | undefined, onEvent: (event: StreamEvent) => void): StreamEnd {
+  /**
+   * Ends a reply stopped before it had a token (while it waited for the model, or while the model
+   * read the prompt) as interrupted, with `content` if some text came.
+   */
+  interrupted(answer: Message, onEvent: (event: StreamEvent) => void, content?: string): StreamEnd {
     let end: StreamEnd;
     try {
       end = { type: "done", message: this.deps.store.finishMessage(answer.id, { status: "interrupted", content }), truncatedTurns: 0 };

@@ -37,7 +37,10 @@ const completionRequest = object(
 );
 
 /** The endpoints and the one method each answers. */
-const endpoints: Record<string, "GET" | "POST"> = { "/v1/models": "GET", "/v1/chat/completions": "POST" };
+const endpoints = new Map<string, "GET" | "POST">([
+  ["/v1/models", "GET"],
+  ["/v1/chat/completions", "POST"],
+]);
 
 /** "length" for a reply cut at its token limit, or cut short to give way to the app (see ChatService.complete). */
 function finishReason(reply: Reply, cutShort: boolean): "stop" | "length" {
@@ -51,7 +54,7 @@ export async function handleOpenAi(
   service: ChatService,
 ): Promise<void> {
   try {
-    const method = endpoints[pathname];
+    const method = endpoints.get(pathname);
     if (!method) throw new ApiError("not_found", `No OpenAI-compatible endpoint ${req.method} ${pathname}`);
     if (req.method !== method) {
       sendOpenAiError(res, new ApiError("method_not_allowed", `${req.method} is not allowed on ${pathname}.`), { allow: method });
