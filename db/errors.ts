@@ -1,6 +1,7 @@
 export type StoreErrorCode =
   | "NOT_FOUND"
   | "INVALID_STATE"
+  | "INVALID_ARGUMENT"
   | "INVALID_IMPORT"
   | "CANNOT_OPEN"
   | "NOT_SQLITE"
@@ -32,6 +33,14 @@ export class InvalidStateError extends StoreError {
   override name = "InvalidStateError";
   constructor(message: string) {
     super("INVALID_STATE", message);
+  }
+}
+
+/** An argument that no state of the store would accept (e.g. a list cursor the store never made). */
+export class InvalidArgumentError extends StoreError {
+  override name = "InvalidArgumentError";
+  constructor(message: string) {
+    super("INVALID_ARGUMENT", message);
   }
 }
 

@@ -1,5 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { idSchema } from "../electron/api/contract";
+import { string, ValidationError, type Schema } from "../electron/api/schema";
 import { ImportError, NotFoundError } from "./errors.js";
 import { toConversation, toMessage } from "./rows.js";
 import type { ConversationRow, MessageRow } from "./rows.js";
@@ -72,8 +74,24 @@ function field<T>(obj: Json, key: string, path: string, check: (v: unknown) => v
   return v;
 }
 
-const isString = (v: unknown): v is string => typeof v === "string";
-const isNullableString = (v: unknown): v is string | null => v === null || typeof v === "string";
+/** Whether `schema` accepts `v`: the API's own rules, so what is imported can be named and shown by the API again. */
+const accepts =
+  <T>(schema: Schema<T>) =>
+  (v: unknown): v is T => {
+    try {
+      schema.parse(v);
+      return true;
+    } catch (error) {
+      if (error instanceof ValidationError) return false;
+      throw error;
+    }
+  };
+// Text with a lone surrogate would come back changed (SQLite stores UTF-8), so it is refused.
+const isString = accepts(string());
+const isNullableString = (v: unknown): v is string | null => v === null || isString(v);
+const isId = accepts(idSchema);
+const isNullableId = (v: unknown): v is string | null => v === null || isId(v);
+const idExpected = `an id (${idSchema.expected})`;
 const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
 const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
 const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
@@ -131,9 +149,9 @@ function parseStats(v: unknown, path: string): MessageStats | null {
 function parseMessage(v: unknown, path: string): ExportedMessage {
   if (!isObject(v)) fail(path, "expected an object");
   return {
-    id: field(v, "id", path, isString, "a string"),
-    parentId: field(v, "parentId", path, isNullableString, "a string or null"),
-    activeChildId: field(v, "activeChildId", path, isNullableString, "a string or null"),
+    id: field(v, "id", path, isId, idExpected),
+    parentId: field(v, "parentId", path, isNullableId, `${idExpected} or null`),
+    activeChildId: field(v, "activeChildId", path, isNullableId, `${idExpected} or null`),
     role: field(v, "role", path, oneOf(ROLES), ROLES.join(" | ")),
     content: field(v, "content", path, isString, "a string"),
     status: field(v, "status", path, oneOf(STATUSES), STATUSES.join(" | ")),
@@ -178,14 +196,14 @@ function parseFile(data: unknown): ExportedConversation[] {
     if (!isObject(v)) fail(path, "expected an object");
     const messages = field(v, "messages", path, Array.isArray, "an array");
     const conversation: ExportedConversation = {
-      id: field(v, "id", path, isString, "a string"),
+      id: field(v, "id", path, isId, idExpected),
       title: field(v, "title", path, isString, "a string"),
       createdAt: field(v, "createdAt", path, isInteger, "a time in ms"),
       updatedAt: field(v, "updatedAt", path, isInteger, "a time in ms"),
       model: field(v, "model", path, isNullableString, "a string or null"),
       settings: field(v, "settings", path, isSettings, "a JSON object"),
       pinned: field(v, "pinned", path, isBoolean, "a boolean"),
-      activeRootId: field(v, "activeRootId", path, isNullableString, "a string or null"),
+      activeRootId: field(v, "activeRootId", path, isNullableId, `${idExpected} or null`),
       messages: messages.map((m, j) => parseMessage(m, `${path}.messages[${j}]`)),
     };
     checkTree(conversation, path);

@@ -1,4 +1,4 @@
-import { closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, openSync, readSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import Database from "better-sqlite3";
 import {
   BadDatabaseError,
@@ -107,6 +107,18 @@ function inspect(path: string, fullCheck: boolean): void {
 }
 
 /**
+ * Makes the database readable and writable by its owner only (0600), creating it empty if it does not
+ * exist: SQLite gives its -wal and -shm files the mode of the database file, so they follow. A file
+ * left wider by an earlier version is narrowed. Where files have no modes (Windows) this changes nothing.
+ */
+function restrictToOwner(path: string): void {
+  if (!existsSync(path)) writeFileSync(path, "", { mode: 0o600, flag: "wx" });
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) {
+    if (existsSync(file)) chmodSync(file, 0o600);
+  }
+}
+
+/**
  * Opens (or creates) the conversation database at `path`, ready for use: checked, WAL mode,
  * migrated to the latest schema. Throws a BadDatabaseError subclass when the file cannot be
  * used; such a file is left exactly as it was.
@@ -128,6 +140,7 @@ export function openDatabase(path: string, options: OpenOptions = {}): Database.
 
   let db: Database.Database;
   try {
+    restrictToOwner(path);
     db = new Database(path);
   } catch (e) {
     throw asOpenError(path, e);

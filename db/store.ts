@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { exportConversations, importConversations, toMarkdown } from "./exportImport.js";
 import type { ExportFile, ImportOptions, ImportResult } from "./exportImport.js";
-import { InvalidStateError, NotFoundError } from "./errors.js";
+import { InvalidArgumentError, InvalidStateError, NotFoundError } from "./errors.js";
 import { keepAside, openDatabase } from "./open.js";
 import type { OpenOptions } from "./open.js";
 import { toConversation, toMessage } from "./rows.js";
@@ -100,7 +100,7 @@ function decodeCursor(cursor: string): Cursor {
   } catch {
     // Reported below like any other malformed cursor.
   }
-  throw new InvalidStateError(`Invalid list cursor ${JSON.stringify(cursor)}`);
+  throw new InvalidArgumentError(`Invalid list cursor ${JSON.stringify(cursor)}`);
 }
 
 function encodeTokens(tokens: Iterable<number>, count: number): Buffer {

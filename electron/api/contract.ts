@@ -44,7 +44,17 @@ export const MAX_TITLE_CHARS = 200;
 /** Largest HTTP request body in bytes; bigger bodies get 413. */
 export const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
-const id = string({ min: 1, max: 100 });
+/** Most levels of nesting accepted in JSON from a client (a request body, an imported file). */
+export const MAX_JSON_DEPTH = 64;
+/** Most tokens any one reply may have, whatever a request or the settings ask. */
+export const MAX_REPLY_TOKENS = 32_768;
+
+/**
+ * What an id may be: the store makes UUIDs, and an import brings ids from a file. Letters, digits, -
+ * and _ only, so an id is never more than a name (no path, no separator, nothing to escape).
+ */
+export const idSchema = string({ min: 1, max: 100, pattern: { regex: /^[A-Za-z0-9_-]+$/, description: "of letters, digits, - and _" } });
+const id = idSchema;
 const text = string({ min: 1, max: MAX_MESSAGE_CHARS });
 
 // ---------------------------------------------------------------------------------------------
@@ -105,6 +115,10 @@ export interface Settings {
   systemPrompt: string;
   /** How many past answers to similar questions are offered as references. */
   similarAnswers: number;
+  /** Tokens one conversation can hold (prompt and reply). Takes effect when a model is next loaded. */
+  contextSize: number;
+  /** CPU threads the model runs on; 0 = all cores. Takes effect when a model is next loaded. */
+  threads: number;
 }
 
 export interface ConversationDetail {
@@ -340,7 +354,7 @@ type OperationTable = {
 };
 
 const settingsFields = {
-  maxTokens: number({ min: 1, max: 32_768, integer: true }),
+  maxTokens: number({ min: 1, max: MAX_REPLY_TOKENS, integer: true }),
   samplingPreset: oneOf(samplingPresets),
   temperature: number(samplingLimits.temperature),
   topK: number(samplingLimits.topK),
@@ -350,6 +364,8 @@ const settingsFields = {
   drafting: oneOf(["reference", "off"]),
   systemPrompt: string({ max: 20_000 }),
   similarAnswers: number({ min: 0, max: 10, integer: true }),
+  contextSize: number({ min: 512, max: 131_072, integer: true }),
+  threads: number({ min: 0, max: 256, integer: true }),
 };
 
 export const settingsSchema: Schema<Settings> = object(settingsFields);
@@ -439,6 +455,8 @@ export const operations = {
       drafting: optional(settingsFields.drafting),
       systemPrompt: optional(settingsFields.systemPrompt),
       similarAnswers: optional(settingsFields.similarAnswers),
+      contextSize: optional(settingsFields.contextSize),
+      threads: optional(settingsFields.threads),
     }),
   },
   health: { method: "GET", path: "/api/health", request: empty },

@@ -38,8 +38,11 @@ function schema<T>(expected: string, check: (value: unknown, options: Required<P
   };
 }
 
+/** A short account of a bad value; lists and objects are only named, so a value nested thousands deep costs nothing. */
 function describe(value: unknown): string {
   if (value === undefined) return "nothing";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object" && value !== null) return "an object";
   const text = JSON.stringify(value) ?? typeof value;
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
@@ -48,13 +51,23 @@ function fail(path: string, expected: string, value: unknown): never {
   throw new ValidationError(path, `expected ${expected}, got ${describe(value)}`);
 }
 
-export function string(limits: { min?: number; max?: number } = {}): Schema<string> {
+/**
+ * A UTF-16 surrogate that is not half of a pair. Storage (SQLite's UTF-8) and transports would turn it
+ * into U+FFFD, so text with one is refused rather than silently changed.
+ */
+const loneSurrogate = /[\uD800-\uDFFF]/u;
+
+/** A string of `min` to `max` characters, all of them real ones; `pattern`, if given, must match it whole. */
+export function string(limits: { min?: number; max?: number; pattern?: { regex: RegExp; description: string } } = {}): Schema<string> {
   const min = limits.min ?? 0;
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const expected =
+  const size =
     min > 0 ? `a string of ${min} to ${max} characters` : limits.max ? `a string of at most ${max} characters` : "a string";
+  const expected = limits.pattern ? `${size}, ${limits.pattern.description}` : size;
   return schema(expected, (v, { path }) => {
     if (typeof v !== "string" || v.length < min || v.length > max) fail(path, expected, v);
+    if (limits.pattern && !limits.pattern.regex.test(v)) fail(path, expected, v);
+    if (loneSurrogate.test(v)) throw new ValidationError(path, "text with a lone UTF-16 surrogate (half of a character)");
     return v;
   });
 }

@@ -31,9 +31,11 @@ import type {
   SwitchBranchRequest,
   UpdateSettingsRequest,
 } from "../api/contract";
-import { operationNames } from "../api/contract";
+import { MAX_JSON_DEPTH, operationNames } from "../api/contract";
 import { ApiError } from "../api/errors";
+import { JsonTooDeepError, parseJson } from "../api/json";
 import type { ChatTurn, Drafting, Reply } from "../engine/engine";
+import { ModelFileError } from "../engine/modelFile";
 import { toApiError } from "./apiError";
 import { ChatCache } from "./chatCache";
 import type { ModelHost } from "./modelHost";
@@ -247,7 +249,13 @@ export class ChatService implements RepriseApi {
 
   /** Waits for the reply being generated (switching models mid-reply would lose it), then loads. */
   async selectModel({ path }: SelectModelRequest): Promise<ModelStatus> {
-    await this.queue.enqueue({ label: null, run: () => this.models.load(path, () => this.chats.clear()) }).result;
+    try {
+      await this.queue.enqueue({ label: null, run: () => this.models.load(path, () => this.chats.clear()) }).result;
+    } catch (error) {
+      // The file was refused before anything changed: the request was wrong, not the model in use.
+      if (error instanceof ModelFileError) throw new ApiError("bad_request", error.message);
+      throw error;
+    }
     return this.modelStatus();
   }
 
@@ -290,8 +298,9 @@ export class ChatService implements RepriseApi {
   async importConversations({ content, onExisting }: ImportRequest): Promise<ImportSummary> {
     let data: unknown;
     try {
-      data = JSON.parse(content);
+      data = parseJson(content, MAX_JSON_DEPTH);
     } catch (error) {
+      if (error instanceof JsonTooDeepError) throw new ApiError("bad_request", `The file cannot be imported: ${error.message}.`);
       throw new ApiError("bad_request", `The file is not a Reprise export: it is not JSON (${(error as Error).message}).`);
     }
     const result = this.store.importJson(data, { onExisting });
@@ -302,7 +311,9 @@ export class ChatService implements RepriseApi {
 
   /**
    * A completion for messages that are not stored, through the same queue, references and kept
-   * state as the app's conversations. Throws an ApiError when no model is ready.
+   * state as the app's conversations. It gives way to the app: when a reply of the app is waiting,
+   * it ends at its next token (`cutShort`, with the text so far). Throws an ApiError when no model
+   * is ready.
    */
   async complete(request: {
     messages: ChatTurn[];
@@ -310,31 +321,46 @@ export class ChatService implements RepriseApi {
     temperature?: number;
     signal?: AbortSignal;
     onText?: (piece: string) => void;
-  }): Promise<{ reply: Reply; stats: MessageStats; model: string }> {
+  }): Promise<{ reply: Reply; stats: MessageStats; model: string; cutShort: boolean }> {
     const engine = this.models.engine();
     const id = `chatcmpl-${randomUUID()}`;
     const controller = new AbortController();
     const abort = () => controller.abort();
     request.signal?.addEventListener("abort", abort, { once: true });
+    let cutShort = false;
     try {
       const result = await this.queue.enqueue({
         label: { conversationId: openAiStateKey, messageId: id },
+        givesWay: true,
         signal: controller.signal,
-        run: () =>
-          this.runner.complete({
+        run: ({ preempted }) => {
+          // At least one token, so that even a request cut short at once answers something.
+          let started = false;
+          const giveWay = () => {
+            cutShort = true;
+            if (started) controller.abort();
+          };
+          preempted.addEventListener("abort", giveWay, { once: true });
+          return this.runner.complete({
             stateKey: openAiStateKey,
             history: request.messages.map((m, i) => ({ id: `${id}-${i}`, role: m.role, content: m.text })),
             conversationId: null,
             signal: controller.signal,
             replyId: id,
-            onText: (piece) => request.onText?.(piece),
-            overrides: { maxTokens: request.maxTokens, temperature: request.temperature },
-          }),
+            onText: (piece) => {
+              started = true;
+              request.onText?.(piece);
+              if (cutShort) controller.abort();
+            },
+            maxTokens: request.maxTokens,
+            temperature: request.temperature,
+          });
+        },
         whenDropped: () => {
           throw new ApiError("bad_request", "The request was cancelled before it started.");
         },
       }).result;
-      return { reply: result.reply, stats: result.stats, model: engine.modelName };
+      return { reply: result.reply, stats: result.stats, model: engine.modelName, cutShort: cutShort && result.reply.stopReason === "abort" };
     } finally {
       request.signal?.removeEventListener("abort", abort);
     }
@@ -400,8 +426,7 @@ export class ChatService implements RepriseApi {
     const finished = new Promise<void>((resolve) => (finish = resolve));
     this.active.set(answer.id, { conversationId: answer.conversationId, controller, finished });
     try {
-      const busy = this.busy();
-      emit({ type: "start", userMessage: question, message: answer, queuePosition: busy.queued.length + (busy.generating ? 1 : 0) });
+      emit({ type: "start", userMessage: question, message: answer, queuePosition: this.queue.ahead() });
       return await this.queue.enqueue({
         label: { conversationId: answer.conversationId, messageId: answer.id },
         signal: controller.signal,

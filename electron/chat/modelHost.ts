@@ -2,8 +2,9 @@ import path from "node:path";
 import type { ModelState, ModelStatus } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { Engine, type EngineOptions } from "../engine/engine";
+import { ModelFileError, validateModelFile } from "../engine/modelFile";
 
-export type ModelLoadOptions = Omit<EngineOptions, "modelPath">;
+export type ModelLoadOptions = Omit<EngineOptions, "modelPath"> & { contextSize: number };
 
 /**
  * The one loaded model and what the user should know about it: missing (none configured), loading,
@@ -15,11 +16,17 @@ export class ModelHost {
   private modelPath: string | null = null;
   private message: string | null;
   private loading: Promise<void> | null = null;
+  /** The context size the current model was loaded with. */
+  private loadedContextSize: number | null = null;
   private readonly readyListeners: Array<(engine: Engine) => void> = [];
 
+  /**
+   * `loadOptions` is asked at every load, so that changed settings (context size, threads) apply to
+   * the next model loaded.
+   */
   constructor(
-    private readonly options: ModelLoadOptions & { contextSize: number },
-    missingMessage = "No model is configured. Run `npm run model:fetch`, then start again, or choose a GGUF file.",
+    private readonly loadOptions: () => ModelLoadOptions,
+    missingMessage: string,
   ) {
     this.message = missingMessage;
   }
@@ -39,26 +46,44 @@ export class ModelHost {
     if (this.current && this.state === "ready") listener(this.current);
   }
 
+  /** Tokens one conversation can hold in the loaded model. */
   get contextSize(): number {
-    return this.options.contextSize;
+    return this.loadedContextSize ?? this.loadOptions().contextSize;
   }
 
   /**
-   * Loads `modelPath` in place of the current model; resolves when done. A failed load leaves no
-   * model (state "error"), since the previous one was already released.
+   * Loads `modelPath` in place of the current model; resolves when done. The file is checked first,
+   * while the current model still works: one that is no usable GGUF file changes nothing and rejects
+   * with its ModelFileError (state "error" only when there was no model to keep). A file that passes
+   * the check but fails in llama.cpp leaves no model (state "error"), since the previous one was
+   * released to make room.
    */
   load(modelPath: string, beforeSwitch: () => Promise<void> = async () => {}): Promise<void> {
     const run = async () => {
       await this.loading?.catch(() => {});
+      const resolved = path.resolve(modelPath);
+      try {
+        await validateModelFile(resolved);
+      } catch (error) {
+        if (!this.current && error instanceof ModelFileError) {
+          this.state = "error";
+          this.modelPath = resolved;
+          this.message = error.message;
+        }
+        throw error;
+      }
       this.state = "loading";
-      this.modelPath = path.resolve(modelPath);
+      this.modelPath = resolved;
       this.message = null;
       await beforeSwitch();
       const previous = this.current;
       this.current = null;
+      this.loadedContextSize = null;
       await previous?.dispose();
+      const options = this.loadOptions();
       try {
-        this.current = await Engine.load({ ...this.options, modelPath: this.modelPath });
+        this.current = await Engine.load({ ...options, modelPath: resolved });
+        this.loadedContextSize = options.contextSize;
         this.state = "ready";
         for (const listener of this.readyListeners) listener(this.current);
       } catch (error) {
@@ -77,7 +102,7 @@ export class ModelHost {
       path: this.modelPath,
       name: this.name,
       message: this.message,
-      contextSize: this.state === "ready" ? this.options.contextSize : null,
+      contextSize: this.state === "ready" ? this.loadedContextSize : null,
       threads: this.current?.threads ?? null,
       busy,
     };

@@ -1,6 +1,6 @@
 import type { Store } from "../../db/index";
 import type { Message, MessageStats } from "../../db/types";
-import type { Settings, StreamEnd, StreamEvent } from "../api/contract";
+import { MAX_REPLY_TOKENS, type StreamEnd, type StreamEvent } from "../api/contract";
 import type { Drafting, Engine, Reply } from "../engine/engine";
 import type { Reference } from "../engine/referencePredictor";
 import { presetOf, resolveSampling, type SamplingPreset } from "../engine/sampling";
@@ -36,8 +36,9 @@ interface Generation<M extends HistoryMessage> {
   replyId: string;
   /** The conversation's own sampling preset, over the app's. */
   samplingPreset?: SamplingPreset;
-  /** Overrides of the app settings for this generation (OpenAI requests bring their own). */
-  overrides?: Partial<Pick<Settings, "maxTokens" | "temperature">>;
+  /** The request's own reply length and temperature (OpenAI requests may bring them); absent: the settings'. */
+  maxTokens?: number;
+  temperature?: number;
 }
 
 interface Generated<M> {
@@ -46,6 +47,14 @@ interface Generated<M> {
   dropped: M[];
   /** Evaluates the opening of the conversation's next turn (see `EngineChat.openNextTurn`). */
   openNextTurn: () => Promise<void>;
+}
+
+/**
+ * The most tokens a reply may have: what its request asks, else the app's setting, and never more
+ * than the one hard cap.
+ */
+export function replyTokenLimit(requested: number | undefined, setting: number): number {
+  return Math.min(requested ?? setting, MAX_REPLY_TOKENS);
 }
 
 /** One reply's whole path, from the conversation in the store to the finished message. */
@@ -100,6 +109,9 @@ export class ReplyRunner {
       return done;
     } catch (error) {
       writer.close();
+      // Stopped before the first token (node-llama-cpp throws an AbortError then, where a reply under
+      // way returns what it has): that is an interrupted reply, as at any other moment.
+      if (signal.aborted) return this.interrupted(answer, onEvent, text);
       const apiError = toApiError(error);
       try {
         store.finishMessage(answer.id, { status: "error", error: apiError.message, content: text });
@@ -112,11 +124,14 @@ export class ReplyRunner {
     }
   }
 
-  /** Ends a reply that never started (stopped while it waited for the model) as interrupted. */
-  interrupted(answer: Message, onEvent: (event: StreamEvent) => void): StreamEnd {
+  /**
+   * Ends a reply stopped before it had a token (while it waited for the model, or while the model
+   * read the prompt) as interrupted, with `content` if some text came.
+   */
+  interrupted(answer: Message, onEvent: (event: StreamEvent) => void, content?: string): StreamEnd {
     let end: StreamEnd;
     try {
-      end = { type: "done", message: this.deps.store.finishMessage(answer.id, { status: "interrupted" }), truncatedTurns: 0 };
+      end = { type: "done", message: this.deps.store.finishMessage(answer.id, { status: "interrupted", content }), truncatedTurns: 0 };
     } catch (error) {
       end = { type: "error", message: toApiError(error).message, messageId: answer.id };
     }
@@ -140,13 +155,14 @@ export class ReplyRunner {
     const { store, models, chats } = this.deps;
     const started = performance.now();
     const engine = models.engine();
-    const settings = { ...this.deps.settings.get(), ...g.overrides };
+    const settings = this.deps.settings.get();
+    const maxTokens = replyTokenLimit(g.maxTokens, settings.maxTokens);
     const question = g.history.at(-1);
     if (!question || question.role !== "user") throw new Error("A reply needs a question: the last message must be the user's");
 
     const system = systemTurns(settings.systemPrompt);
     // Room for the reply; a longer reply still fits, node-llama-cpp shifts the context then.
-    const headroom = Math.min(settings.maxTokens, Math.floor(models.contextSize / 4));
+    const headroom = Math.min(maxTokens, Math.floor(models.contextSize / 4));
     const { kept, dropped, promptTokens } = fitToContext(
       engine,
       system,
@@ -164,7 +180,7 @@ export class ReplyRunner {
     const drafting = g.drafting ?? settings.drafting;
     const sampling = resolveSampling(g.samplingPreset ?? settings.samplingPreset, settings, engine.recommendedSampling);
     // An OpenAI request's temperature applies to the app's sampling.
-    if (g.overrides?.temperature !== undefined) sampling.temperature = g.overrides.temperature;
+    if (g.temperature !== undefined) sampling.temperature = g.temperature;
     const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
     let firstTokenMs: number | undefined;
     let text = "";
@@ -172,7 +188,7 @@ export class ReplyRunner {
     const turns = [...system, ...toTurns(kept)];
     try {
       reply = await chat.reply(turns, {
-        maxTokens: settings.maxTokens,
+        maxTokens,
         sampling,
         repeatPenalty: settings.repeatPenalty,
         signal: g.signal,

@@ -15,6 +15,8 @@ export const defaultSettings: Settings = {
   drafting: "reference",
   systemPrompt: "",
   similarAnswers: 4,
+  contextSize: 4096,
+  threads: 0,
 };
 
 /**
@@ -55,7 +57,8 @@ export class SettingsStore {
       // Written aside and renamed, so a crash mid-write never leaves half a file.
       const temp = `${this.file}.${process.pid}.tmp`;
       fs.mkdirSync(path.dirname(this.file), { recursive: true });
-      fs.writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`);
+      // Readable by the user only, like everything in the data folder.
+      fs.writeFileSync(temp, `${JSON.stringify(next, null, 2)}\n`, { mode: 0o600 });
       fs.renameSync(temp, this.file);
     }
     this.current = next;

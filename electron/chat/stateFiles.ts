@@ -9,24 +9,50 @@ import type { Engine, EngineChat } from "../engine/engine";
  * tokens of history: saving takes 6 ms (14 MB), loading 4 ms, where re-reading took 2.5 s on an idle
  * core and 10 s on a busy one.
  *
- * A state holds the conversation's tokens, so it is deleted with the conversation. Only the most
- * recent `capacity` files are kept, which bounds the disk used (a full 4,096-token context is about
- * 28 MB for the default model).
+ * A state holds the conversation's tokens, so it is deleted with the conversation, and readable by
+ * the user only. Only the most recent `capacity` files are kept, which bounds the disk used (a full
+ * 4,096-token context is about 28 MB for the default model). A file is named by hashes of the model
+ * and of the conversation id, never by the id itself: an id comes from outside (an import), and no
+ * id can then name a file anywhere else.
  */
+/** What a save is written to before it is complete and renamed. */
+const partial = ".partial";
+
+const hash = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/** The conversation's part of a file name: hex digits only, whatever the id is. */
+const keyName = (key: string) => hash(key).slice(0, 32);
+
+/** Every name this class writes (`partial` saves aside): model hash, then conversation hash. */
+const ownName = /^[0-9a-f]{16}-[0-9a-f]{32}\.state$/;
+
 export class StateFiles {
+  /**
+   * States an earlier version saved under the conversation id itself cannot be found again (nor
+   * deleted with their conversation), so they are removed here, as are saves a crash cut short.
+   */
   constructor(
     private readonly dir: string,
     private readonly capacity = 8,
-  ) {}
+  ) {
+    if (!fs.existsSync(dir)) return;
+    for (const name of fs.readdirSync(dir)) {
+      if ((name.endsWith(".state") || name.endsWith(`.state${partial}`)) && !ownName.test(name)) {
+        fs.rmSync(path.join(dir, name), { force: true });
+      }
+    }
+  }
 
   /** Saves the chat's state under `key`; a failure costs only the speed-up, so it is not an error. */
   async save(engine: Engine, key: string, chat: EngineChat): Promise<void> {
     if (chat.sequence.contextTokens.length === 0) return;
     try {
       fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      fs.chmodSync(this.dir, 0o700);
       const file = this.file(engine, key);
-      await chat.sequence.saveStateToFile(`${file}.partial`);
-      fs.renameSync(`${file}.partial`, file);
+      await chat.sequence.saveStateToFile(`${file}${partial}`);
+      fs.chmodSync(`${file}${partial}`, 0o600);
+      fs.renameSync(`${file}${partial}`, file);
       this.prune();
     } catch (error) {
       console.warn(`Could not save the state of conversation ${key}: ${(error as Error).message}`);
@@ -49,18 +75,19 @@ export class StateFiles {
     }
   }
 
-  /** Deletes every state of the conversation, for every model. */
+  /** Deletes every state of the conversation, for every model, a save cut short by a crash too. */
   delete(key: string): void {
     if (!fs.existsSync(this.dir)) return;
+    const ending = `-${keyName(key)}.state`;
     for (const name of fs.readdirSync(this.dir)) {
-      if (name.endsWith(`-${key}.state`)) fs.rmSync(path.join(this.dir, name), { force: true });
+      if (name.endsWith(ending) || name.endsWith(`${ending}${partial}`)) fs.rmSync(path.join(this.dir, name), { force: true });
     }
   }
 
   private file(engine: Engine, key: string): string {
     const { size, mtimeMs } = fs.statSync(engine.modelPath);
-    const model = createHash("sha256").update(`${engine.modelPath}\0${size}\0${mtimeMs}`).digest("hex").slice(0, 16);
-    return path.join(this.dir, `${model}-${key}.state`);
+    const model = hash(`${engine.modelPath}\0${size}\0${mtimeMs}`).slice(0, 16);
+    return path.join(this.dir, `${model}-${keyName(key)}.state`);
   }
 
   private prune(): void {

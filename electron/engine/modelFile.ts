@@ -69,7 +69,8 @@ export async function validateModelFile(filePath: string): Promise<void> {
     throw new ModelFileError(
       "not-gguf",
       filePath,
-      `Not a GGUF model file: ${filePath} (a GGUF file begins with "GGUF"; this one is ${size} bytes and begins with ${JSON.stringify(magic.subarray(0, bytesRead).toString("latin1"))})`,
+      // Never the file's own bytes: the path may name any file the user can read (a key, a password file).
+      `Not a GGUF model file: ${filePath} (a GGUF file begins with "GGUF"; this one, ${size} bytes, does not)`,
     );
 
   let tensors: GgufTensorInfo[];

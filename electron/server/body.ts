@@ -1,6 +1,7 @@
 import type { IncomingMessage } from "node:http";
-import { MAX_BODY_BYTES } from "../api/contract";
+import { MAX_BODY_BYTES, MAX_JSON_DEPTH } from "../api/contract";
 import { ApiError } from "../api/errors";
+import { JsonTooDeepError, parseJson } from "../api/json";
 
 /**
  * The request's JSON body (an empty body is `{}`), read up to the contract's cap: a declared or
@@ -25,8 +26,9 @@ export async function readJsonBody(req: IncomingMessage, limit = MAX_BODY_BYTES)
   }
   const text = Buffer.concat(chunks).toString("utf8");
   try {
-    return JSON.parse(text) as unknown;
+    return parseJson(text, MAX_JSON_DEPTH);
   } catch (error) {
+    if (error instanceof JsonTooDeepError) throw new ApiError("bad_request", `The request body is refused: ${error.message}.`);
     throw new ApiError("bad_request", `The request body is not valid JSON: ${(error as Error).message}`);
   }
 }

@@ -6,7 +6,7 @@ import type { ChatService } from "../chat/chatService";
 import { toApiError } from "../chat/apiError";
 import type { ChatTurn, Reply } from "../engine/engine";
 import { readJsonBody } from "./body";
-import { baseHeaders, sendJson } from "./respond";
+import { baseHeaders, sendJson, sendOpenAiError } from "./respond";
 
 /**
  * OpenAI-compatible endpoints (POST /v1/chat/completions, streaming or not, and GET /v1/models) on
@@ -28,26 +28,23 @@ const completionRequest = object(
     model: optional(string({ max: 1000 })),
     messages: array(message, { max: 10_000 }),
     stream: optional(boolean()),
-    max_tokens: optional(number({ min: 1, max: 32_768, integer: true })),
-    max_completion_tokens: optional(number({ min: 1, max: 32_768, integer: true })),
+    // Any length is accepted; the reply runner holds every reply to the app's hard cap.
+    max_tokens: optional(number({ min: 1, integer: true })),
+    max_completion_tokens: optional(number({ min: 1, integer: true })),
     temperature: optional(number({ min: 0, max: 2 })),
   },
   { unknownFields: "ignore" },
 );
 
-/** Errors in OpenAI's shape, which its client libraries parse. */
-function sendOpenAiError(res: ServerResponse, error: ApiError): void {
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
-  sendJson(res, error.status, {
-    error: { message: error.message, type: error.status < 500 ? "invalid_request_error" : "server_error", code: error.code },
-  });
-}
+/** The endpoints and the one method each answers. */
+const endpoints = new Map<string, "GET" | "POST">([
+  ["/v1/models", "GET"],
+  ["/v1/chat/completions", "POST"],
+]);
 
-function finishReason(reply: Reply): "stop" | "length" {
-  return reply.stopReason === "maxTokens" ? "length" : "stop";
+/** "length" for a reply cut at its token limit, or cut short to give way to the app (see ChatService.complete). */
+function finishReason(reply: Reply, cutShort: boolean): "stop" | "length" {
+  return reply.stopReason === "maxTokens" || cutShort ? "length" : "stop";
 }
 
 export async function handleOpenAi(
@@ -57,17 +54,19 @@ export async function handleOpenAi(
   service: ChatService,
 ): Promise<void> {
   try {
-    if (pathname === "/v1/models" && req.method === "GET") {
+    const method = endpoints.get(pathname);
+    if (!method) throw new ApiError("not_found", `No OpenAI-compatible endpoint ${req.method} ${pathname}`);
+    if (req.method !== method) {
+      sendOpenAiError(res, new ApiError("method_not_allowed", `${req.method} is not allowed on ${pathname}.`), { allow: method });
+      return;
+    }
+    if (pathname === "/v1/models") {
       const status = await service.modelStatus({});
       const data = status.name ? [{ id: status.name, object: "model", created: 0, owned_by: "reprise" }] : [];
       sendJson(res, 200, { object: "list", data });
       return;
     }
-    if (pathname === "/v1/chat/completions" && req.method === "POST") {
-      await completions(req, res, service);
-      return;
-    }
-    throw new ApiError("not_found", `No OpenAI-compatible endpoint ${req.method} ${pathname}`);
+    await completions(req, res, service);
   } catch (error) {
     sendOpenAiError(res, error instanceof ValidationError ? new ApiError("bad_request", `Invalid ${error.message}`) : toApiError(error));
   }
@@ -94,13 +93,13 @@ async function completions(req: IncomingMessage, res: ServerResponse, service: C
   };
 
   if (!request.stream) {
-    const { reply, stats, model } = await service.complete(options);
+    const { reply, stats, model, cutShort } = await service.complete(options);
     sendJson(res, 200, {
       id,
       object: "chat.completion",
       created,
       model,
-      choices: [{ index: 0, message: { role: "assistant", content: reply.text }, finish_reason: finishReason(reply) }],
+      choices: [{ index: 0, message: { role: "assistant", content: reply.text }, finish_reason: finishReason(reply, cutShort) }],
       usage: { prompt_tokens: stats.promptTokens, completion_tokens: stats.tokens, total_tokens: (stats.promptTokens ?? 0) + stats.tokens },
       reprise: { stats },
     });
@@ -117,7 +116,7 @@ async function completions(req: IncomingMessage, res: ServerResponse, service: C
   };
   model = (await service.modelStatus({})).name ?? "";
   try {
-    const { reply } = await service.complete({
+    const { reply, cutShort } = await service.complete({
       ...options,
       onText: (piece) => {
         open();
@@ -125,7 +124,7 @@ async function completions(req: IncomingMessage, res: ServerResponse, service: C
       },
     });
     open();
-    res.write(chunk({}, finishReason(reply)));
+    res.write(chunk({}, finishReason(reply, cutShort)));
     res.end("data: [DONE]\n\n");
   } catch (error) {
     if (!res.headersSent) throw error;

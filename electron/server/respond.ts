@@ -28,3 +28,17 @@ export function sendError(res: ServerResponse, error: ApiError, headers: Record<
   }
   sendJson(res, error.status, error.toBody(), headers);
 }
+
+/** Errors of the OpenAI-compatible endpoints (/v1) in OpenAI's shape, which its client libraries parse. */
+export function sendOpenAiError(res: ServerResponse, error: ApiError, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  sendJson(
+    res,
+    error.status,
+    { error: { message: error.message, type: error.status < 500 ? "invalid_request_error" : "server_error", code: error.code } },
+    headers,
+  );
+}

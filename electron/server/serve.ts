@@ -5,10 +5,8 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { BadDatabaseError, Store } from "../../db/index";
-import { ChatService } from "../chat/chatService";
-import { ModelHost } from "../chat/modelHost";
-import { SettingsStore } from "../chat/settings";
+import { BadDatabaseError } from "../../db/index";
+import { openAppService, type AppService } from "../chat/appService";
 import { cheapVerification } from "../engine/draftPolicy";
 import { defaultModel } from "../engine/modelCatalog";
 import { modelCacheDir, userDataDir } from "../paths";
@@ -20,8 +18,8 @@ const usage = `Usage: npm run serve -- [options]
   --port P           port on 127.0.0.1 (default 0: any free port; the URL is printed)
   --data-dir D       where the database, settings and access token live (default ${userDataDir()})
   --model M          GGUF model file (default: the cached default model, ${defaultModel.fileName})
-  --threads N        CPU threads for the model (default: all cores)
-  --context-size N   tokens each conversation can hold (default 4096)
+  --threads N        CPU threads for the model (default: the threads setting, at first all cores)
+  --context-size N   tokens each conversation can hold (default: the context size setting, at first 4096)
   --fresh-db         if the database cannot be opened, keep it aside and start a new one
   --assume-cheap-drafts
                      for tests: take verifying a draft as nearly free instead of measuring it
@@ -45,22 +43,6 @@ function chooseModel(option: string | undefined): string | null {
   if (option) return path.resolve(option);
   const cached = path.join(modelCacheDir(), defaultModel.fileName);
   return fs.existsSync(cached) ? cached : null;
-}
-
-function openStore(file: string, freshDb: boolean): Store {
-  try {
-    return Store.open(file);
-  } catch (error) {
-    if (!(error instanceof BadDatabaseError)) throw error;
-    if (!freshDb) {
-      fatal(
-        `${error.message}\n\nThe file was not changed. To keep it aside and start with an empty database, run again with --fresh-db.`,
-      );
-    }
-    const { store, keptAsidePath } = Store.startFresh(error.path);
-    console.log(`The database could not be used (${error.message}); it was kept at ${keptAsidePath} and a new one started.`);
-    return store;
-  }
 }
 
 async function main(): Promise<void> {
@@ -89,31 +71,36 @@ async function main(): Promise<void> {
   const port = positiveInteger(args.port, "port", 0) as number;
   if (port > 65535) fatal(`--port must be at most 65535, got ${port}.`);
   const threads = positiveInteger(args.threads, "threads", undefined);
-  const contextSize = positiveInteger(args["context-size"], "context-size", 4096) as number;
+  const contextSize = positiveInteger(args["context-size"], "context-size", undefined);
   const dataDir = path.resolve(args["data-dir"] ?? userDataDir());
-  fs.mkdirSync(dataDir, { recursive: true });
-
-  const store = openStore(path.join(dataDir, "reprise.db"), args["fresh-db"] ?? false);
-  if (store.recoveredMessageIds.length > 0) {
-    console.log(`${store.recoveredMessageIds.length} reply(s) were cut off when the last run stopped; they are kept, marked interrupted.`);
-  }
-  const settings = new SettingsStore(path.join(dataDir, "settings.json"));
-  if (settings.problem) console.warn(`Some settings were invalid and use their defaults: ${settings.problem}`);
-  const modelPath = chooseModel(args.model);
-  const models = new ModelHost(
-    { contextSize, threads, assumedCost: args["assume-cheap-drafts"] ? cheapVerification : undefined },
-    `No model found: ${defaultModel.fileName} is not in the model cache (${modelCacheDir()}). Run \`npm run model:fetch\`, or start with --model <file.gguf>.`,
-  );
   const packageJson = JSON.parse(fs.readFileSync(path.resolve(import.meta.dirname, "../../package.json"), "utf8")) as {
     version: string;
   };
-  const service = new ChatService({
-    store,
-    models,
-    settings,
-    stateDir: path.join(dataDir, "state"),
-    version: packageJson.version,
-  });
+  const modelPath = chooseModel(args.model);
+  let app: AppService;
+  try {
+    app = openAppService({
+      dataDir,
+      modelPath,
+      threads,
+      contextSize,
+      badDatabase: args["fresh-db"] ? "keepAside" : "refuse",
+      missingModelMessage: `No model found: ${defaultModel.fileName} is not in the model cache (${modelCacheDir()}). Run \`npm run model:fetch\`, or start with --model <file.gguf>.`,
+      version: packageJson.version,
+      assumedCost: args["assume-cheap-drafts"] ? cheapVerification : undefined,
+    });
+  } catch (error) {
+    if (!(error instanceof BadDatabaseError)) throw error;
+    fatal(`${error.message}\n\nThe file was not changed. To keep it aside and start with an empty database, run again with --fresh-db.`);
+  }
+  const { service, store, settings } = app;
+  if (app.keptAsidePath) {
+    console.log(`The database could not be used; it was kept at ${app.keptAsidePath} and a new one started.`);
+  }
+  if (store.recoveredMessageIds.length > 0) {
+    console.log(`${store.recoveredMessageIds.length} reply(s) were cut off when the last run stopped; they are kept, marked interrupted.`);
+  }
+  if (settings.problem) console.warn(`Some settings were invalid and use their defaults: ${settings.problem}`);
 
   const uiDir = path.resolve(import.meta.dirname, "../../out/renderer");
   const { token, file: tokenFile } = createAccessToken(dataDir);
@@ -145,8 +132,7 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`Loading model ${modelPath} ...`);
-  await models.load(modelPath);
-  const status = await service.modelStatus({});
+  const status = await app.start();
   console.log(status.state === "ready" ? `Model ready: ${status.name}` : `Model not loaded: ${status.message}`);
 }
 

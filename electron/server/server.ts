@@ -13,7 +13,7 @@ import type { ChatService } from "../chat/chatService";
 import { toApiError } from "../chat/apiError";
 import { readJsonBody } from "./body";
 import { handleOpenAi } from "./openai";
-import { baseHeaders, sendError, sendJson } from "./respond";
+import { baseHeaders, sendError, sendJson, sendOpenAiError } from "./respond";
 import { matchRoute } from "./router";
 import { hostAllowed, originAllowed, tokenAllowed } from "./security";
 import { serveStatic } from "./staticFiles";
@@ -49,7 +49,9 @@ const keepAliveMs = 15_000;
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
   let port = options.port;
   const server = http.createServer((req, res) => {
-    handle(req, res, port, options).catch((error: unknown) => sendError(res, toApiError(error)));
+    handle(req, res, port, options).catch((error: unknown) =>
+      (isOpenAiPath(req.url ?? "/") ? sendOpenAiError : sendError)(res, toApiError(error)),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -68,6 +70,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
 }
 
+/** The OpenAI-compatible endpoints, whose clients expect every error in OpenAI's shape. */
+function isOpenAiPath(url: string): boolean {
+  return url === "/v1" || url.startsWith("/v1/") || url.startsWith("/v1?");
+}
+
 async function handle(req: IncomingMessage, res: ServerResponse, port: number, options: ServerOptions): Promise<void> {
   if (!hostAllowed(req, port)) {
     throw new ApiError("forbidden", `Host "${req.headers.host ?? ""}" is not this server: use http://127.0.0.1:${port}.`);
@@ -78,7 +85,7 @@ async function handle(req: IncomingMessage, res: ServerResponse, port: number, o
   const url = new URL(req.url ?? "/", `http://${host}:${port}`);
   const { pathname } = url;
   const isApi = pathname === "/api" || pathname.startsWith("/api/");
-  const isOpenAi = pathname === "/v1" || pathname.startsWith("/v1/");
+  const isOpenAi = isOpenAiPath(pathname);
 
   if (!isApi && !isOpenAi) {
     if (req.method !== "GET" && req.method !== "HEAD") throw new ApiError("method_not_allowed", `${req.method} is not allowed here.`);
@@ -86,9 +93,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, port: number, o
     return;
   }
   if (!tokenAllowed(req, options.token)) {
-    sendError(res, new ApiError("unauthorized", "Missing or wrong access token (Authorization: Bearer <token>)."), {
-      "www-authenticate": 'Bearer realm="reprise"',
-    });
+    (isOpenAi ? sendOpenAiError : sendError)(
+      res,
+      new ApiError("unauthorized", "Missing or wrong access token (Authorization: Bearer <token>)."),
+      { "www-authenticate": 'Bearer realm="reprise"' },
+    );
     return;
   }
   if (isOpenAi) {

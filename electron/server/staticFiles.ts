@@ -44,7 +44,7 @@ export async function serveStatic(res: ServerResponse, dir: string, pathname: st
     sendJson(res, 404, { error: "Not found", code: "not_found" });
     return;
   }
-  const content = await fs.readFile(file).catch(() => null);
+  const content = (await isInside(dir, file)) ? await fs.readFile(file).catch(() => null) : null;
   if (!content) {
     if (pathname === "/") {
       const page = notBuiltPage(dir);
@@ -61,4 +61,17 @@ export async function serveStatic(res: ServerResponse, dir: string, pathname: st
     "content-length": content.length,
   });
   res.end(head ? undefined : content);
+}
+
+/**
+ * Whether `file`, with every symbolic link followed, is still inside `dir`: a link in the UI folder
+ * must not serve what it points to elsewhere. False for a file that does not exist.
+ */
+async function isInside(dir: string, file: string): Promise<boolean> {
+  try {
+    const [realDir, realFile] = await Promise.all([fs.realpath(dir), fs.realpath(file)]);
+    return realFile.startsWith(realDir + path.sep);
+  } catch {
+    return false;
+  }
 }

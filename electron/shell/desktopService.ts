@@ -1,10 +1,8 @@
 import fs from "node:fs";
 import path from "node:path";
-import { BadDatabaseError, Store } from "../../db/index";
-import type { ModelStatus, RepriseApi, SelectModelRequest } from "../api/contract";
-import { ChatService } from "../chat/chatService";
-import { ModelHost } from "../chat/modelHost";
-import { SettingsStore } from "../chat/settings";
+import { operationNames, type ModelStatus, type RepriseApi, type SelectModelRequest } from "../api/contract";
+import { openAppService } from "../chat/appService";
+import { ModelFileError } from "../engine/modelFile";
 import { defaultModel } from "../engine/modelCatalog";
 import { modelCacheDir } from "../paths";
 
@@ -44,50 +42,42 @@ function rememberModel(dataDir: string, modelPath: string): void {
     config = {};
   }
   const temporary = `${file}.tmp`;
-  fs.writeFileSync(temporary, `${JSON.stringify({ ...config, modelPath }, null, 2)}\n`);
+  fs.writeFileSync(temporary, `${JSON.stringify({ ...config, modelPath }, null, 2)}\n`, { mode: 0o600 });
   fs.renameSync(temporary, file);
 }
 
-function openStore(file: string): { store: Store; keptAsidePath: string | null } {
-  try {
-    return { store: Store.open(file), keptAsidePath: null };
-  } catch (error) {
-    // A desktop app has no --fresh-db flag to ask for: the damaged file is kept aside, never deleted.
-    if (!(error instanceof BadDatabaseError)) throw error;
-    return Store.startFresh(error.path);
-  }
-}
-
 /**
- * The chat service as the desktop app runs it, wired like `npm run serve`:
- * the store, settings and model host in the user data folder. A model the user
- * picks is remembered for the next start.
+ * The app service as the desktop app runs it: built by `openAppService`, as `npm run serve` builds
+ * it, in the user data folder. A damaged database is kept aside (a desktop app has no --fresh-db flag
+ * to ask for); the model the user picks is remembered for the next start.
  */
 export function openDesktopService(dataDir: string, version: string, env: NodeJS.ProcessEnv = process.env): DesktopService {
-  fs.mkdirSync(dataDir, { recursive: true });
-  const { store, keptAsidePath } = openStore(path.join(dataDir, "reprise.db"));
-  const settings = new SettingsStore(path.join(dataDir, "settings.json"));
-  const models = new ModelHost(
-    { contextSize: 4096 },
-    "No model yet. Download the recommended one, or open a GGUF file you have.",
-  );
-  const service = new ChatService({ store, models, settings, version });
-  const selectModel = service.selectModel;
-  const api = Object.assign(Object.create(service) as ChatService, {
-    async selectModel(request: SelectModelRequest): Promise<ModelStatus> {
-      const status = await selectModel(request);
-      if (status.state === "ready" && status.path) rememberModel(dataDir, status.path);
-      return status;
-    },
+  const startupModel = readConfiguredModel(dataDir, env);
+  const app = openAppService({
+    dataDir,
+    modelPath: startupModel,
+    badDatabase: "keepAside",
+    missingModelMessage: "No model yet. Download the recommended one, or open a GGUF file you have.",
+    version,
   });
+  const { service } = app;
+  // The service's operations are fixed properties (see ChatService), so the API is a new object of
+  // them, with selectModel also remembering the choice.
+  const api = Object.fromEntries(operationNames.map((name) => [name, service[name]])) as unknown as RepriseApi;
+  api.selectModel = async (request: SelectModelRequest): Promise<ModelStatus> => {
+    const status = await service.selectModel(request);
+    if (status.state === "ready" && status.path) rememberModel(dataDir, status.path);
+    return status;
+  };
   return {
     api,
-    startupModel: readConfiguredModel(dataDir, env),
-    keptAsidePath,
-    load: (modelPath) => models.load(modelPath),
-    async close() {
-      await service.close();
-      store.close();
-    },
+    startupModel,
+    keptAsidePath: app.keptAsidePath,
+    // A file that is no model rejects; the model status then says why, for the UI to show.
+    load: (modelPath) =>
+      app.models.load(modelPath).catch((error: unknown) => {
+        if (!(error instanceof ModelFileError)) throw error;
+      }),
+    close: () => app.close(),
   };
 }

@@ -72,7 +72,8 @@ const { values: args } = parseArgs({
 
 const workloads = parseWorkloads(fs.readFileSync(args.workloads!, "utf8"));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-bench-"));
-const models = new ModelHost({ contextSize: 4096, threads: args.threads ? Number(args.threads) : undefined });
+// One model under several services (one per mode), which the app's own composition (openAppService) never builds.
+const models = new ModelHost(() => ({ contextSize: 4096, threads: args.threads ? Number(args.threads) : undefined }), "No model");
 await models.load(args.model ?? (await fetchModel(defaultModel)).path);
 const engine = models.engine();
 const curve = await engine.costCurve();

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ApiError, type StartEvent } from "../../electron/api/contract";
 import { expectDone, recorder, startService, type TestService } from "./helpers";
 
@@ -164,6 +164,76 @@ describe("chat service on the real model", () => {
     await expect(edit).rejects.toBeInstanceOf(ApiError);
     await expect(edit).rejects.toMatchObject({ code: "conflict" });
     expect((await t.service.getConversation({ conversationId: id })).messages).toHaveLength(2);
+  });
+});
+
+describe("chat service, what a hostile probe found (issue 15)", () => {
+  it("ends a reply stopped or deleted right after it starts (0, 10, 100 ms) as done + interrupted, never an error", async () => {
+    // A long system prompt keeps the model reading for longer than 100 ms, so each stop lands before the first token.
+    const systemPrompt = Array.from({ length: 30 }, (_, i) => `Rule ${i}: answer in plain words about the sea and its ships.`).join(" ");
+    await t.service.updateSettings({ maxTokens: 200, systemPrompt });
+    // Whatever waits in the model's queue (the first measurement of draft costs) goes first, so the
+    // replies below start at once rather than being dropped from the queue.
+    const warmUp = await t.service.createConversation({});
+    expectDone(await t.service.sendMessage({ conversationId: warmUp.id, text: "Hello." }, () => {}));
+    const logged = vi.spyOn(console, "error");
+    try {
+      for (const action of ["stop", "delete"] as const) {
+        for (const delayMs of [0, 10, 100]) {
+          const { id } = await t.service.createConversation({});
+          const r = recorder();
+          let acted: Promise<unknown> | undefined;
+          const end = await t.service.sendMessage({ conversationId: id, text: "Tell me about the tides." }, (event) => {
+            r.onEvent(event);
+            if (event.type === "start") {
+              setTimeout(() => {
+                acted = action === "stop" ? t.service.stop({ conversationId: id }) : t.service.deleteConversation({ conversationId: id });
+              }, delayMs);
+            }
+          });
+          await acted;
+          const label = `${action} after ${delayMs} ms`;
+          expect(end.type, label).toBe("done");
+          expect(r.events.map((e) => e.type).filter((type) => type !== "token"), label).toEqual(["start", "done"]);
+          expect((end as Extract<typeof end, { type: "done" }>).message.status, label).toBe("interrupted");
+          if (action === "stop") {
+            const stored = (await t.service.getConversation({ conversationId: id })).messages.at(-1);
+            expect(stored?.status, label).toBe("interrupted");
+          }
+        }
+      }
+      expect(logged).not.toHaveBeenCalled();
+    } finally {
+      logged.mockRestore();
+      await t.service.updateSettings({ maxTokens: 24, systemPrompt: "" });
+    }
+  });
+
+  it("keeps the working model when asked to load a file that is not one, and never quotes the file", async () => {
+    const before = await t.service.modelStatus({});
+    expect(before.state).toBe("ready");
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-notmodel-"));
+    try {
+      const secret = path.join(dir, "shadow");
+      fs.writeFileSync(secret, "root:$6$secret-hash:19000:0:99999:7:::\n");
+      for (const file of [path.join(dir, "nonexistent.gguf"), secret]) {
+        const refused = await t.service.selectModel({ path: file }).then(
+          () => null,
+          (error: ApiError) => error,
+        );
+        expect(refused, file).toBeInstanceOf(ApiError);
+        expect(refused!.code).toBe("bad_request");
+        expect(refused!.message).toContain(file);
+        expect(refused!.message).not.toMatch(/root|secret/);
+        const after = await t.service.modelStatus({});
+        expect(after.state).toBe("ready");
+        expect(after.path).toBe(before.path);
+      }
+      const { id } = await t.service.createConversation({});
+      expect(expectDone(await t.service.sendMessage({ conversationId: id, text: "Still there?" }, () => {})).message.status).toBe("complete");
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

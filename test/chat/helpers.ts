@@ -1,11 +1,11 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Store } from "../../db/index";
+import type { Store } from "../../db/index";
 import type { SamplingPreset, StreamEnd, StreamEvent } from "../../electron/api/contract";
-import { ChatService } from "../../electron/chat/chatService";
-import { ModelHost } from "../../electron/chat/modelHost";
-import { SettingsStore } from "../../electron/chat/settings";
+import { openAppService } from "../../electron/chat/appService";
+import type { ChatService } from "../../electron/chat/chatService";
+import type { ModelHost } from "../../electron/chat/modelHost";
 import { testModelPath } from "../helpers/model";
 
 export interface TestService {
@@ -17,9 +17,9 @@ export interface TestService {
 }
 
 /**
- * A chat service on a fresh database in a temp folder, with the real test model unless `model` is
- * false. One thread by default: on this shared 2-core machine two threads slow down by orders of
- * magnitude whenever another process is busy.
+ * The app service (built as the desktop app and `npm run serve` build it) on a fresh data folder in
+ * a temp folder, with the real test model unless `model` is false. One thread by default: on this
+ * shared 2-core machine two threads slow down by orders of magnitude whenever another process is busy.
  */
 export async function startService(
   options: {
@@ -35,35 +35,27 @@ export async function startService(
   } = {},
 ): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-chat-"));
-  const store = Store.open(path.join(dir, "reprise.db"));
-  const models = new ModelHost({
-    contextSize: options.contextSize ?? 2048,
+  const app = openAppService({
+    dataDir: dir,
+    modelPath: (options.model ?? true) ? await testModelPath() : null,
     threads: options.threads ?? 1,
-    cacheDir: options.cacheDir,
-  });
-  if (options.model ?? true) {
-    await models.load(await testModelPath());
-    const status = models.status({ generating: null, queued: [] });
-    if (status.state !== "ready") throw new Error(`Test model did not load: ${status.message}`);
-  }
-  const settings = new SettingsStore(path.join(dir, "settings.json"));
-  settings.update({ maxTokens: options.maxTokens ?? 32, samplingPreset: options.samplingPreset ?? "precise" });
-  const service = new ChatService({
-    store,
-    models,
-    settings,
-    cachedChats: options.cachedChats,
-    stateDir: path.join(dir, "state"),
+    contextSize: options.contextSize ?? 2048,
+    badDatabase: "refuse",
+    missingModelMessage: "No model is configured. Run `npm run model:fetch`, then start again, or choose a GGUF file.",
     version: "test",
+    cacheDir: options.cacheDir,
+    cachedChats: options.cachedChats,
   });
+  const status = await app.start();
+  if ((options.model ?? true) && status.state !== "ready") throw new Error(`Test model did not load: ${status.message}`);
+  app.settings.update({ maxTokens: options.maxTokens ?? 32, samplingPreset: options.samplingPreset ?? "precise" });
   return {
-    service,
-    store,
-    models,
+    service: app.service,
+    store: app.store,
+    models: app.models,
     dir,
     async close() {
-      await service.close();
-      store.close();
+      await app.close();
       fs.rmSync(dir, { recursive: true, force: true });
     },
   };

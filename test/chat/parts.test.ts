@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Store } from "../../db/index";
+import { MAX_REPLY_TOKENS } from "../../electron/api/contract";
 import { GenerationQueue } from "../../electron/chat/queue";
+import { replyTokenLimit } from "../../electron/chat/replyRunner";
 import { StreamingWriter } from "../../electron/chat/streamingWriter";
 import { titleFrom, untitled } from "../../electron/chat/title";
 
@@ -13,7 +15,51 @@ describe("titles", () => {
   });
 });
 
+describe("a reply's token limit", () => {
+  it("is the request's, else the setting, and never over the one hard cap", () => {
+    expect(replyTokenLimit(undefined, 512)).toBe(512);
+    expect(replyTokenLimit(100, 512)).toBe(100);
+    expect(replyTokenLimit(4096, 512)).toBe(4096);
+    expect(replyTokenLimit(1_000_000_000, 512)).toBe(MAX_REPLY_TOKENS);
+  });
+});
+
 describe("the generation queue", () => {
+  it("lets the app's jobs go ahead of waiting requests that give way, and asks a running one to stop", async () => {
+    const queue = new GenerationQueue();
+    const started: string[] = [];
+    const releases = new Map<string, () => void>();
+    let apiPreempted: AbortSignal | undefined;
+    const job = (name: string, givesWay: boolean) =>
+      queue.enqueue({
+        label: { conversationId: name, messageId: name },
+        givesWay,
+        run: ({ preempted }) => {
+          started.push(name);
+          if (name === "api-1") apiPreempted = preempted;
+          return new Promise<string>((resolve) => releases.set(name, () => resolve(name)));
+        },
+      });
+    const api1 = job("api-1", true);
+    const api2 = job("api-2", true);
+    expect(apiPreempted?.aborted).toBe(false);
+    // An app job would wait only for the running request; another request, for both.
+    expect(queue.ahead()).toBe(1);
+    expect(queue.ahead(true)).toBe(2);
+    const app = job("app", false);
+    // The app's reply is next, ahead of the request that came before it, and the running request is asked to stop.
+    expect(app.position).toBe(1);
+    expect(queue.state().queued.map((l) => l.messageId)).toEqual(["app", "api-2"]);
+    expect(apiPreempted?.aborted).toBe(true);
+    releases.get("api-1")!();
+    expect(await api1.result).toBe("api-1");
+    releases.get("app")!();
+    expect(await app.result).toBe("app");
+    releases.get("api-2")!();
+    expect(await api2.result).toBe("api-2");
+    expect(started).toEqual(["api-1", "app", "api-2"]);
+  });
+
   it("runs jobs one at a time in order, and drops a waiting job whose signal aborts", async () => {
     const queue = new GenerationQueue();
     const log: string[] = [];

@@ -155,6 +155,27 @@ describe("JSON export and import", () => {
     expect(target.listConversations().items).toEqual([]);
   });
 
+  it("accepts only ids the API can name again, and text it can store unchanged", () => {
+    const source = openStore(tempDbPath(), { clock: steppingClock() });
+    richConversation(source);
+    const good = source.exportJson();
+    const target = openStore();
+    const cases: [(f: ExportFile & { conversations: ExportedConversation[] }) => void, RegExp][] = [
+      [(f) => (f.conversations[0]!.id = ""), /conversations\[0\]\.id/],
+      [(f) => (f.conversations[0]!.id = "x".repeat(101)), /conversations\[0\]\.id/],
+      [(f) => (f.conversations[0]!.id = "/../../../../tmp/victim"), /conversations\[0\]\.id/],
+      [(f) => (f.conversations[0]!.messages[0]!.id = ""), /messages\[0\]\.id/],
+      [(f) => (f.conversations[0]!.title = "half \ud800 a pair"), /conversations\[0\]\.title/],
+      [(f) => (f.conversations[0]!.messages[1]!.content = "\udc00 alone"), /messages\[1\]\.content/],
+    ];
+    for (const [mutate, message] of cases) {
+      const copy = structuredClone(good) as ExportFile & { conversations: ExportedConversation[] };
+      mutate(copy);
+      expect(() => target.importJson(copy), String(message)).toThrow(message);
+    }
+    expect(target.listConversations().items).toEqual([]);
+  });
+
   it("imports nothing when any conversation of the file is bad", () => {
     const store = openStore();
     const { conversation } = richConversation(store);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { InvalidStateError, NotFoundError } from "../../db/errors.js";
+import { InvalidArgumentError, InvalidStateError, NotFoundError } from "../../db/errors.js";
 import { openStore, stats, steppingClock, tempDbPath } from "./helpers.js";
 
 describe("conversations", () => {
@@ -62,7 +62,7 @@ describe("conversations", () => {
 
   it("rejects a malformed cursor", () => {
     const store = openStore();
-    expect(() => store.listConversations({ cursor: "garbage" })).toThrow(InvalidStateError);
+    expect(() => store.listConversations({ cursor: "garbage" })).toThrow(InvalidArgumentError);
   });
 });
 

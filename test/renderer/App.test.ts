@@ -97,6 +97,22 @@ describe("App", () => {
     await waitFor(() => expect(select.value).toBe("precise"));
   });
 
+  it("sets the context size and threads in Settings, saying they apply at the next model load", async () => {
+    // jsdom has no modal dialogs: opening one only has to show it.
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    const app = start(fake);
+    await screen.findByRole("heading", { name: "First chat" });
+    app.settingsOpen = true;
+    const contextSize = await screen.findByRole("spinbutton", { name: /Context size/ });
+    await fireEvent.change(contextSize, { target: { value: "8192" } });
+    await fireEvent.change(screen.getByRole("spinbutton", { name: /Threads/ }), { target: { value: "1" } });
+    await waitFor(() => expect(fake.calls).toContainEqual({ name: "updateSettings", request: { contextSize: 8192 } }));
+    expect(fake.calls).toContainEqual({ name: "updateSettings", request: { threads: 1 } });
+    expect(screen.getByText(/take effect the next time a model is loaded/)).toBeTruthy();
+  });
+
   it("stops a reply through the API", async () => {
     start(fake);
     const box = await screen.findByRole("textbox", { name: "Message" });

@@ -87,6 +87,8 @@ export class FakeApi {
     drafting: "reference",
     systemPrompt: "",
     similarAnswers: 4,
+    contextSize: 4096,
+    threads: 0,
   };
   /** Each conversation's own settings, as `setConversationSampling` leaves them. */
   conversationSettings = new Map<string, ConversationDetail["conversation"]["settings"]>();

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ApiError, type RepriseApi, type StreamEvent } from "../../electron/api/contract";
 import { createHttpClient, takeTokenFromPage } from "../../electron/api/httpClient";
-import { testModelPath } from "../helpers/model";
 import { startTestServer, type TestServer } from "./helpers";
 
 let t: TestServer;
@@ -65,23 +64,17 @@ describe("the contract over HTTP (createHttpClient against the server)", () => {
     const health = await api.health({});
     expect(health.ok).toBe(true);
     expect(health.model).toMatchObject({ state: "ready", threads: 1, busy: { generating: null, queued: [] } });
-    const bad = await api.selectModel({ path: "/nonexistent/model.gguf" });
-    expect(bad.state).toBe("error");
-    expect(bad.message).toContain("/nonexistent/model.gguf");
-    await expect(api.sendMessage({ conversationId: (await api.createConversation({})).id, text: "hi" }, () => {})).rejects.toMatchObject({
-      code: "model_unavailable",
-      status: 503,
+    // A path that is no model is refused, and the model in use stays.
+    await expect(api.selectModel({ path: "/nonexistent/model.gguf" })).rejects.toMatchObject({
+      code: "bad_request",
+      status: 400,
+      message: expect.stringContaining("/nonexistent/model.gguf"),
     });
+    expect((await api.modelStatus({})).state).toBe("ready");
   });
 });
 
 describe("streaming replies over HTTP", () => {
-  // The previous test left a failed model selection behind.
-  beforeAll(async () => {
-    const status = await api.selectModel({ path: await testModelPath() });
-    expect(status.state).toBe("ready");
-  });
-
   it("streams start, tokens and done; the stored answer is the streamed text", async () => {
     const { id } = await api.createConversation({});
     const events: StreamEvent[] = [];

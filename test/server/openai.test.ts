@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { StreamEvent } from "../../electron/api/contract";
+import { expectDone } from "../chat/helpers";
 import { startTestServer, type TestServer } from "./helpers";
 
 let t: TestServer;
@@ -10,7 +12,8 @@ afterAll(() => t?.close());
 
 const messages = [
   { role: "system", content: "You are terse." },
-  { role: "user", content: "What colour is the sky?" },
+  // Asks for more than 16 tokens, so that a reply limited to 16 is cut at its limit.
+  { role: "user", content: "Describe the colours of the sky at sunset, in detail." },
 ];
 
 function post(body: unknown, headers: Record<string, string> = {}) {
@@ -84,5 +87,56 @@ describe("OpenAI-compatible endpoints", () => {
     const unauthorized = await fetch(`${t.server.url}/v1/chat/completions`, { method: "POST", body: "{}" });
     expect(unauthorized.status).toBe(401);
     expect((await t.api("/v1/embeddings", { method: "POST" })).status).toBe(404);
+  });
+});
+
+describe("OpenAI-compatible endpoints beside the app (issue 15)", () => {
+  const story = [{ role: "user", content: "Write a very long story about a dragon who learns to sail." }];
+
+  it("keeps to the app's reply length when a request names none", async () => {
+    const res = await post({ messages: story });
+    expect(res.status).toBe(200);
+    const completion = (await res.json()) as Completion;
+    // The app's setting here is 24 tokens; the story would run for hundreds.
+    expect(completion.usage.completion_tokens).toBe(24);
+    expect(completion.choices[0]!.finish_reason).toBe("length");
+  });
+
+  it("gives way to a reply of the app: the reply starts before a long request would have finished", async () => {
+    const order: string[] = [];
+    let sent: Promise<unknown> | undefined;
+    const { id } = await t.service.createConversation({});
+    const onEvent = (event: StreamEvent) => {
+      if (event.type !== "token" || order.at(-1) !== "app token") order.push(`app ${event.type}`);
+    };
+    const res = await post({ messages: story, max_tokens: 2000, stream: true });
+    const reader = res.body!.getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    for (let chunk = await reader.read(); !chunk.done; chunk = await reader.read()) {
+      text += decoder.decode(chunk.value);
+      for (const line of text.split("\n\n").slice(0, -1)) {
+        if (!line.startsWith("data: {")) continue;
+        const delta = JSON.parse(line.slice(6)) as { choices: { delta: { content?: string }; finish_reason: string | null }[] };
+        const choice = delta.choices[0]!;
+        if (choice.finish_reason) order.push(`api finished: ${choice.finish_reason}`);
+        else if (choice.delta.content) order.push("api token");
+      }
+      text = text.split("\n\n").at(-1)!;
+      // Five tokens in, the user sends a message in the app.
+      if (!sent && order.filter((e) => e === "api token").length >= 5) {
+        sent = t.service.sendMessage({ conversationId: id, text: "Hello there." }, onEvent);
+      }
+    }
+    const end = expectDone((await sent) as Awaited<ReturnType<typeof t.service.sendMessage>>);
+    expect(end.message.status).toBe("complete");
+    const apiTokens = order.filter((e) => e === "api token").length;
+    // The request stopped at its next token, far short of its 2,000, and said it was cut short.
+    expect(apiTokens).toBeLessThan(20);
+    expect(order).toContain("api finished: length");
+    // The app's reply was announced while the request ran, and its tokens came once the request stopped.
+    expect(order.indexOf("app start")).toBeLessThan(order.indexOf("api finished: length"));
+    expect(order.indexOf("app token")).toBeGreaterThan(order.indexOf("api finished: length"));
+    expect(order.at(-1)).toBe("app done");
   });
 });

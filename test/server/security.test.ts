@@ -28,7 +28,9 @@ describe("HTTP server security", () => {
       const none = await fetch(t.server.url + pathname);
       expect(none.status).toBe(401);
       expect(none.headers.get("www-authenticate")).toMatch(/^Bearer/);
-      expect(((await none.json()) as { code: string }).code).toBe("unauthorized");
+      // /v1 answers in OpenAI's error shape, which its clients parse.
+      const body = (await none.json()) as { code?: string; error?: { code: string } };
+      expect(pathname.startsWith("/v1/") ? body.error?.code : body.code).toBe("unauthorized");
       const wrong = await t.api(pathname, { headers: { authorization: "Bearer not-the-token" } });
       expect(wrong.status).toBe(401);
     }
@@ -187,6 +189,94 @@ describe("HTTP server security", () => {
       expect(fs.statSync(second.file).mode & 0o777).toBe(0o600);
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+/** A minimal export file with one conversation, for the import checks below. */
+function exportFile(conversation: { id: string; title?: string; settings?: unknown }): string {
+  return JSON.stringify({
+    format: "reprise.conversations",
+    version: 1,
+    exportedAt: 0,
+    conversations: [
+      { title: "Imported", createdAt: 0, updatedAt: 0, model: null, settings: {}, pinned: false, activeRootId: null, messages: [], ...conversation },
+    ],
+  });
+}
+
+function nested(depth: number): string {
+  return `${"[".repeat(depth)}${"]".repeat(depth)}`;
+}
+
+describe("what a hostile probe of the server found (issue 15)", () => {
+  it("refuses to import a conversation whose id is empty, too long or a path", async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-outside-"));
+    try {
+      fs.writeFileSync(path.join(outside, "victim.state"), "keep me");
+      for (const id of ["", "x".repeat(101), `/../../../../../../..${outside}/victim`]) {
+        const res = await t.api("/api/import", json({ content: exportFile({ id }) }));
+        expect(res.status, JSON.stringify(id)).toBe(400);
+        expect(((await res.json()) as { error: string }).error).toMatch(/conversations\[0\]\.id/);
+      }
+      expect((await t.service.listConversations({})).items.filter((c) => c.title === "Imported")).toEqual([]);
+      expect(fs.readFileSync(path.join(outside, "victim.state"), "utf8")).toBe("keep me");
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
+    }
+  });
+
+  it("answers 400, not 500, to JSON nested thousands deep: in a body, and in an imported file's settings", async () => {
+    const body = await t.api("/api/conversations", { ...json({}), body: `{"title": ${nested(5000)}}` });
+    expect(body.status).toBe(400);
+    expect(((await body.json()) as { error: string }).error).toMatch(/nested deeper than/);
+    const openAi = await t.api("/v1/chat/completions", { ...json({}), body: `{"messages": ${nested(5000)}}` });
+    expect(openAi.status).toBe(400);
+    const deepSettings = `{"a":`.repeat(3000) + "1" + "}".repeat(3000);
+    const content = exportFile({ id: "deep-settings" }).replace(`"settings":{}`, `"settings":${deepSettings}`);
+    const imported = await t.api("/api/import", json({ content }));
+    expect(imported.status).toBe(400);
+    expect(((await imported.json()) as { error: string }).error).toMatch(/nested deeper than/);
+  });
+
+  it("refuses lone surrogates in text instead of storing them changed", async () => {
+    const res = await t.api("/api/conversations", { ...json({}), body: '{"title": "half \\ud800 a pair"}' });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/request\.title/);
+    const imported = await t.api("/api/import", json({ content: exportFile({ id: "surrogate", title: "half \ud800 a pair" }) }));
+    expect(imported.status).toBe(400);
+  });
+
+  it("answers 400 to a malformed cursor", async () => {
+    const res = await t.api("/api/conversations?cursor=garbage");
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { code: string }).code).toBe("bad_request");
+  });
+
+  it("answers /v1 in OpenAI's error shape, 401 included, and 405 to a wrong method", async () => {
+    const unauthorized = await fetch(`${t.server.url}/v1/chat/completions`, { ...json({ messages: [] }) });
+    expect(unauthorized.status).toBe(401);
+    expect(await unauthorized.json()).toMatchObject({ error: { type: "invalid_request_error", code: "unauthorized" } });
+    const wrongMethod = await t.api("/v1/chat/completions");
+    expect(wrongMethod.status).toBe(405);
+    expect(wrongMethod.headers.get("allow")).toBe("POST");
+    expect(await wrongMethod.json()).toMatchObject({ error: { code: "method_not_allowed" } });
+    expect((await t.api("/v1/models", { method: "POST" })).status).toBe(405);
+  });
+
+  it("does not follow a symlink out of the UI folder", async () => {
+    const outside = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-outside-"));
+    try {
+      fs.writeFileSync(path.join(outside, "secret.txt"), "root:secret");
+      fs.symlinkSync(path.join(outside, "secret.txt"), path.join(t.uiDir, "linked.txt"));
+      fs.symlinkSync(outside, path.join(t.uiDir, "linked-dir"));
+      for (const pathname of ["/linked.txt", "/linked-dir/secret.txt"]) {
+        const res = await fetch(`${t.server.url}${pathname}`);
+        expect(res.status, pathname).toBe(404);
+        expect(await res.text()).not.toContain("root:secret");
+      }
+    } finally {
+      fs.rmSync(outside, { recursive: true, force: true });
     }
   });
 });
