@@ -6,6 +6,8 @@ import type {
   ConversationDetail,
   ConversationRequest,
   CreateConversationRequest,
+  DownloadRequest,
+  DownloadStatus,
   EditMessageRequest,
   EmptyRequest,
   ExportRequest,
@@ -15,6 +17,7 @@ import type {
   ImportSummary,
   ListConversationsRequest,
   MessageRequest,
+  ModelCatalogView,
   ModelStatus,
   Page,
   PinConversationRequest,
@@ -25,6 +28,7 @@ import type {
   SelectModelRequest,
   SendMessageRequest,
   Settings,
+  StartDownloadRequest,
   StreamEnd,
   StreamEvent,
   SwitchBranchRequest,
@@ -33,6 +37,8 @@ import type {
 import { operationNames } from "../api/contract";
 import { ApiError } from "../api/errors";
 import type { ChatTurn, Drafting, Reply } from "../engine/engine";
+import { ModelLibrary } from "../models/modelLibrary";
+import { modelCacheDir } from "../paths";
 import { toApiError } from "./apiError";
 import { ChatCache } from "./chatCache";
 import type { ModelHost } from "./modelHost";
@@ -59,6 +65,8 @@ export interface ChatServiceOptions {
   /** Milliseconds between writes of a streaming reply's partial text. */
   persistIntervalMs?: number;
   version?: string;
+  /** The model catalog and downloads; by default over the user's model cache. */
+  library?: ModelLibrary;
 }
 
 /** A reply that is generating or waiting for the model. */
@@ -85,10 +93,12 @@ export class ChatService implements RepriseApi {
   private readonly runner: ReplyRunner;
   private readonly active = new Map<string, ActiveReply>();
   private readonly version: string;
+  private readonly library: ModelLibrary;
 
   constructor(options: ChatServiceOptions) {
     this.store = options.store;
     this.models = options.models;
+    this.library = options.library ?? new ModelLibrary({ dir: modelCacheDir(), contextSize: options.models.contextSize });
     this.settings = options.settings;
     this.chats = new ChatCache(options.cachedChats ?? 3, options.stateDir ? new StateFiles(options.stateDir) : null);
     this.version = options.version ?? "0.0.0";
@@ -240,6 +250,22 @@ export class ChatService implements RepriseApi {
     return this.modelStatus();
   }
 
+  async modelCatalog(request: EmptyRequest = {}): Promise<ModelCatalogView> {
+    return this.library.modelCatalog(request);
+  }
+
+  async startDownload(request: StartDownloadRequest): Promise<DownloadStatus> {
+    return this.library.startDownload(request);
+  }
+
+  async listDownloads(request: EmptyRequest = {}): Promise<{ downloads: DownloadStatus[] }> {
+    return this.library.listDownloads(request);
+  }
+
+  async cancelDownload(request: DownloadRequest): Promise<DownloadStatus> {
+    return this.library.cancelDownload(request);
+  }
+
   async getSettings(_request: EmptyRequest = {}): Promise<Settings> {
     return this.settings.get();
   }
@@ -336,6 +362,7 @@ export class ChatService implements RepriseApi {
   async close(): Promise<void> {
     for (const reply of this.active.values()) reply.controller.abort();
     await Promise.all([...this.active.values()].map((r) => r.finished));
+    await this.library.close();
     await this.chats.clear();
     await this.models.dispose();
   }

@@ -2,6 +2,7 @@ import path from "node:path";
 import type { ModelState, ModelStatus } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { Engine, type EngineOptions } from "../engine/engine";
+import { modelKind } from "../models/catalogFit";
 
 export type ModelLoadOptions = Omit<EngineOptions, "modelPath">;
 
@@ -79,6 +80,7 @@ export class ModelHost {
       message: this.message,
       contextSize: this.state === "ready" ? this.options.contextSize : null,
       threads: this.current?.threads ?? null,
+      kind: this.current ? modelKind(this.current.model.fileInfo) : null,
       busy,
     };
   }
