@@ -130,6 +130,12 @@ export interface CatalogModelView {
   recommended: boolean;
 }
 
+export interface ModelFitCheck {
+  fileName: string;
+  kind: ModelKind;
+  fit: ModelFit;
+}
+
 export interface ModelCatalogView {
   machine: Machine;
   models: CatalogModelView[];
@@ -326,6 +332,10 @@ export interface StartDownloadRequest {
   /** A catalog model's id, its `hf:` URI, or a pasted Hugging Face file URL. */
   source: string;
 }
+export interface CheckModelFitRequest {
+  /** A catalog model's id, its `hf:` URI, or a pasted Hugging Face file URL. */
+  source: string;
+}
 export interface DownloadRequest {
   downloadId: string;
 }
@@ -372,6 +382,11 @@ export interface RepriseApi {
   selectModel(request: SelectModelRequest): Promise<ModelStatus>;
   /** The models offered for download, with their size and how well each fits this machine. */
   modelCatalog(request: EmptyRequest): Promise<ModelCatalogView>;
+  /**
+   * Reads a model's GGUF header from Hugging Face (needs the internet; only on the user's request)
+   * and says how it would fit this machine; the catalog shows that fit from then on.
+   */
+  checkModelFit(request: CheckModelFitRequest): Promise<ModelFitCheck>;
   /**
    * Starts downloading a model into the model cache and returns at once; follow it with
    * listDownloads. The file keeps a temporary name until its sha256 is checked.
@@ -491,6 +506,7 @@ export const operations = {
   modelStatus: { method: "GET", path: "/api/model", request: empty },
   selectModel: { method: "POST", path: "/api/model", request: object({ path: string({ min: 1, max: 4096 }) }) },
   modelCatalog: { method: "GET", path: "/api/models/catalog", request: empty },
+  checkModelFit: { method: "POST", path: "/api/models/fit", request: object({ source: string({ min: 1, max: 2048 }) }) },
   startDownload: { method: "POST", path: "/api/downloads", request: object({ source: string({ min: 1, max: 2048 }) }) },
   listDownloads: { method: "GET", path: "/api/downloads", request: empty },
   cancelDownload: { method: "POST", path: "/api/downloads/:downloadId/cancel", request: object({ downloadId: id }) },

@@ -5,6 +5,7 @@ import type {
   BusyState,
   ConversationDetail,
   ConversationRequest,
+  CheckModelFitRequest,
   CreateConversationRequest,
   DownloadRequest,
   DownloadStatus,
@@ -18,6 +19,7 @@ import type {
   ListConversationsRequest,
   MessageRequest,
   ModelCatalogView,
+  ModelFitCheck,
   ModelStatus,
   Page,
   PinConversationRequest,
@@ -252,6 +254,10 @@ export class ChatService implements RepriseApi {
 
   async modelCatalog(request: EmptyRequest = {}): Promise<ModelCatalogView> {
     return this.library.modelCatalog(request);
+  }
+
+  async checkModelFit(request: CheckModelFitRequest): Promise<ModelFitCheck> {
+    return this.library.checkModelFit(request);
   }
 
   async startDownload(request: StartDownloadRequest): Promise<DownloadStatus> {

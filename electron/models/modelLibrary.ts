@@ -4,18 +4,20 @@ import path from "node:path";
 import { readGgufFileInfo, type GgufFileInfo, type Llama } from "node-llama-cpp";
 import type {
   CatalogModelView,
+  CheckModelFitRequest,
   DownloadRequest,
   DownloadStatus,
   EmptyRequest,
   ModelCatalogView,
+  ModelFitCheck,
   StartDownloadRequest,
 } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { llama as sharedLlama } from "../engine/llama";
 import { modelCatalog, type CatalogEntry } from "../engine/modelCatalog";
-import { downloadFile, type FileDownloadOptions } from "./fileDownload";
+import { downloadFile } from "./fileDownload";
 import { machine, modelFit, modelKind, recommend } from "./catalogFit";
-import { cacheFileName, ModelSourceError, parseModelSource, resolveUrl } from "./modelSource";
+import { cacheFileName, huggingFaceOrigin, ModelSourceError, parseModelSource, resolveUrl } from "./modelSource";
 
 export interface ModelLibraryOptions {
   /** The model cache: where downloads go and where catalog files are looked for. */
@@ -24,9 +26,19 @@ export interface ModelLibraryOptions {
   contextSize: number;
   catalog?: readonly CatalogEntry[];
   llama?: () => Promise<Llama>;
-  /** How a download reaches the network; tests point it at a server on 127.0.0.1. */
-  fetch?: typeof fetch;
+  /** Where Hugging Face's files are served; tests point it at a server on 127.0.0.1. */
+  origin?: string;
 }
+
+/** A model file named by a catalog id, an `hf:` URI or a pasted URL. */
+interface Target {
+  entry: CatalogEntry | null;
+  fileName: string;
+  url: string;
+}
+
+/** How long reading a remote GGUF header may take before the user is told it failed. */
+const remoteHeaderTimeoutMs = 30_000;
 
 interface Running {
   status: DownloadStatus;
@@ -47,6 +59,8 @@ interface HeaderRead {
 export class ModelLibrary {
   private readonly downloads = new Map<string, Running>();
   private readonly headers = new Map<string, HeaderRead>();
+  /** Headers read from Hugging Face on the user's request, by URL: the catalog shows their fit from then on. */
+  private readonly remoteHeaders = new Map<string, GgufFileInfo>();
   private readonly catalog: readonly CatalogEntry[];
   private readonly llama: () => Promise<Llama>;
 
@@ -65,37 +79,44 @@ export class ModelLibrary {
     };
   }
 
-  async startDownload({ source }: StartDownloadRequest): Promise<DownloadStatus> {
-    const entry = this.catalog.find((e) => e.id === source || e.huggingFaceUri === source);
-    let file;
-    try {
-      file = parseModelSource(entry?.huggingFaceUri ?? source);
-    } catch (error) {
-      if (error instanceof ModelSourceError) throw new ApiError("bad_request", error.message);
-      throw error;
+  /**
+   * Reads the GGUF header of a model not downloaded yet from Hugging Face (a few megabytes, only
+   * when the user asks) and says how it would fit; the catalog shows that fit from then on.
+   */
+  async checkModelFit({ source }: CheckModelFitRequest): Promise<ModelFitCheck> {
+    const { fileName, url } = this.target(source);
+    let info = this.remoteHeaders.get(url);
+    if (!info) {
+      try {
+        info = await readGgufFileInfo(url, { logWarnings: false, signal: AbortSignal.timeout(remoteHeaderTimeoutMs), fetchRetryOptions: { retries: 1 } });
+      } catch (error) {
+        throw new ApiError("upstream_failed", `Could not read ${fileName} from Hugging Face (${(error as Error).message}). Reading a model's header needs the internet.`);
+      }
+      this.remoteHeaders.set(url, info);
     }
-    const fileName = entry?.fileName ?? cacheFileName(file);
-    const url = resolveUrl(file);
+    return { fileName, kind: modelKind(info), fit: await modelFit(info, await this.llama(), this.options.contextSize) };
+  }
+
+  async startDownload({ source }: StartDownloadRequest): Promise<DownloadStatus> {
+    const { entry, fileName, url } = this.target(source);
     const busy = [...this.downloads.values()].find((d) => d.status.fileName === fileName && this.isActive(d.status));
     if (busy) throw new ApiError("conflict", `${fileName} is already downloading.`);
 
     const status: DownloadStatus = { id: randomUUID(), fileName, url, state: "downloading", receivedBytes: 0, totalBytes: null, path: null, error: null };
     const running: Running = { status, controller: new AbortController() };
     this.downloads.set(status.id, running);
-    const options: FileDownloadOptions = {
+    downloadFile({
       url,
       dir: this.options.dir,
       fileName,
       expectedSha256: entry?.sha256 ?? null,
       signal: running.controller.signal,
-      fetch: this.options.fetch,
       onProgress: (progress) => {
         status.state = progress.phase;
         status.receivedBytes = progress.receivedBytes;
         status.totalBytes = progress.totalBytes;
       },
-    };
-    downloadFile(options).then(
+    }).then(
       (done) => {
         status.state = "done";
         status.path = done.path;
@@ -128,6 +149,17 @@ export class ModelLibrary {
     await Promise.all([...this.downloads.keys()].map((downloadId) => this.cancelDownload({ downloadId })));
   }
 
+  private target(source: string): Target {
+    const entry = this.catalog.find((e) => e.id === source || e.huggingFaceUri === source) ?? null;
+    try {
+      const file = parseModelSource(entry?.huggingFaceUri ?? source);
+      return { entry, fileName: entry?.fileName ?? cacheFileName(file), url: resolveUrl(file, this.options.origin ?? huggingFaceOrigin) };
+    } catch (error) {
+      if (error instanceof ModelSourceError) throw new ApiError("bad_request", error.message);
+      throw error;
+    }
+  }
+
   private isActive(status: DownloadStatus): boolean {
     return status.state === "downloading" || status.state === "verifying";
   }
@@ -145,12 +177,16 @@ export class ModelLibrary {
       downloadBytesExact: entry.sha256 !== null,
     };
     const header = await this.header(localPath);
+    const remote = this.remoteHeaders.get(this.target(entry.id).url);
+    if (!header && remote) {
+      return { ...base, kind: modelKind(remote), localPath: null, fit: await modelFit(remote, llama, this.options.contextSize), fitUnknownReason: null };
+    }
     if (!header) {
       return {
         ...base,
         localPath: null,
         fit: null,
-        fitUnknownReason: "Not downloaded yet: the memory it needs is read from the file itself.",
+        fitUnknownReason: "Not downloaded yet: the memory it needs is read from the file's header (Check fit reads it online).",
       };
     }
     try {

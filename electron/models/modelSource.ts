@@ -107,10 +107,12 @@ export function parseModelSource(input: string): HuggingFaceFile {
   return parseUrl(text);
 }
 
+export const huggingFaceOrigin = "https://huggingface.co";
+
 /** The file's download address (`/resolve/`), each part escaped. */
-export function resolveUrl(file: HuggingFaceFile): string {
+export function resolveUrl(file: HuggingFaceFile, origin = huggingFaceOrigin): string {
   const filePath = file.filePath.split("/").map(encodeURIComponent).join("/");
-  return `https://huggingface.co/${file.owner}/${file.repo}/resolve/${encodeURIComponent(file.revision)}/${filePath}`;
+  return `${origin}/${file.owner}/${file.repo}/resolve/${encodeURIComponent(file.revision)}/${filePath}`;
 }
 
 /** The node-llama-cpp URI of the file. */

@@ -94,11 +94,6 @@ describe("recommending", () => {
 
 describe("downloads through the library", () => {
   let server: ModelServer;
-  const toServer = (mode: string): typeof fetch => (input, init) => {
-    const url = new URL(String(input));
-    // Hugging Face's resolve URL, answered by the loopback server in the given mode.
-    return fetch(url.pathname.endsWith("/file") ? `${server.url(mode).replace(/\/resolve\/.*$/, "")}/file` : server.url(mode), init);
-  };
   const entry: CatalogEntry = { ...modelCatalog[0]!, id: "smol" };
 
   beforeAll(async () => {
@@ -116,9 +111,9 @@ describe("downloads through the library", () => {
 
   it("downloads a catalog model into the cache, where the catalog then finds it and computes its fit", async () => {
     const dir = path.join(root, "download-ok");
-    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], fetch: toServer("ok") });
+    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], origin: server.origin("ok") });
     const started = await library.startDownload({ source: "smol" });
-    expect(started).toMatchObject({ state: "downloading", fileName: defaultModel.fileName, url: defaultModel.huggingFaceUrl });
+    expect(started).toMatchObject({ state: "downloading", fileName: defaultModel.fileName, url: defaultModel.huggingFaceUrl.replace("https://huggingface.co", server.origin("ok")) });
     await expect(library.startDownload({ source: entry.huggingFaceUri })).rejects.toMatchObject({ code: "conflict" });
     const done = await settle(library, started.id);
     expect(done).toMatchObject({ state: "done", path: path.join(dir, defaultModel.fileName), receivedBytes: defaultModel.sizeBytes, error: null });
@@ -129,7 +124,7 @@ describe("downloads through the library", () => {
 
   it("a pasted URL that is not there fails with the 404's message and leaves nothing", async () => {
     const dir = path.join(root, "download-404");
-    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], fetch: toServer("missing") });
+    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], origin: server.origin("missing") });
     const started = await library.startDownload({ source: "https://huggingface.co/someone/gone-GGUF/resolve/main/gone.gguf" });
     expect(started.fileName).toBe("gone.gguf");
     const failed = await settle(library, started.id);
@@ -140,7 +135,7 @@ describe("downloads through the library", () => {
 
   it("cancelling stops the download and removes its partial file", async () => {
     const dir = path.join(root, "download-cancel");
-    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], fetch: toServer("slow") });
+    const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], origin: server.origin("slow") });
     const started = await library.startDownload({ source: "smol" });
     while (((await library.listDownloads({})).downloads[0]?.receivedBytes ?? 0) < 1_000_000) await new Promise((r) => setTimeout(r, 20));
     const cancelled = await library.cancelDownload({ downloadId: started.id });
@@ -150,11 +145,32 @@ describe("downloads through the library", () => {
   });
 
   it("refuses a hostile source before touching the network", async () => {
-    const library = new ModelLibrary({ dir: path.join(root, "never"), contextSize: 4096, catalog: [entry], fetch: () => Promise.reject(new Error("no network")) });
+    const library = new ModelLibrary({ dir: path.join(root, "never"), contextSize: 4096, catalog: [entry], origin: "http://127.0.0.1:9" });
     const refused = await library.startDownload({ source: "hf:../../etc/passwd.gguf" }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(ApiError);
     expect(refused).toMatchObject({ code: "bad_request" });
     await expect(library.cancelDownload({ downloadId: "nope" })).rejects.toMatchObject({ code: "not_found" });
     expect((await library.listDownloads({})).downloads).toEqual([]);
+  });
+
+  it("reads a model's header from the server on request, and the catalog shows its fit from then on", async () => {
+    const local = await new ModelLibrary({ dir: await cacheWith("local-fit", [defaultModel]), contextSize: 4096, catalog: [entry] }).modelCatalog({});
+    const library = new ModelLibrary({ dir: path.join(root, "remote-fit"), contextSize: 4096, catalog: [entry], origin: server.origin("ok") });
+    const before = await library.modelCatalog({});
+    expect(before.models[0]).toMatchObject({ fit: null, localPath: null });
+
+    const checked = await library.checkModelFit({ source: "smol" });
+    expect(checked).toMatchObject({ fileName: defaultModel.fileName, kind: "chat", fit: { level: "good", contextSize: 4096 } });
+    // The same header read over HTTP as from the disk: the same memory need.
+    expect(checked.fit.ramBytes).toBe(local.models[0]?.fit?.ramBytes);
+    const after = await library.modelCatalog({});
+    expect(after.models[0]).toMatchObject({ localPath: null, recommended: true, fitUnknownReason: null, fit: { ramBytes: checked.fit.ramBytes } });
+  });
+
+  it("says the header could not be read when the server has no such file", async () => {
+    const library = new ModelLibrary({ dir: path.join(root, "remote-404"), contextSize: 4096, catalog: [entry], origin: server.origin("missing") });
+    const refused = await library.checkModelFit({ source: "hf:someone/repo/gone.gguf" }).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: "upstream_failed" });
+    expect((refused as Error).message).toMatch(/Could not read gone\.gguf/);
   });
 });

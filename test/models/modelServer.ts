@@ -6,8 +6,8 @@ import { Transform } from "node:stream";
 
 /**
  * A stand-in for Hugging Face on 127.0.0.1 that serves one real model file the way its resolve URLs
- * do: `/<mode>/resolve/main/<name>` answers 302 with the file's sha256 in `x-linked-etag`, and the
- * file itself honours Range requests. The mode names what goes wrong:
+ * do: under `origin(mode)`, any `…/owner/repo/resolve/main/<name>` answers 302 with the file's sha256
+ * in `x-linked-etag`, and the file itself honours Range requests. The mode names what goes wrong:
  * - `ok`: nothing;
  * - `drop`: the first response stops halfway and the connection is cut;
  * - `corrupt`: one byte in the middle is flipped;
@@ -15,6 +15,9 @@ import { Transform } from "node:stream";
  * - anything else: 404.
  */
 export interface ModelServer {
+  /** Where the server stands in for Hugging Face's origin, in the given mode. */
+  origin(mode: string): string;
+  /** A resolve URL under `origin(mode)`. */
   url(mode: string): string;
   /** The Range header of every file request, in order ("" for none). */
   ranges: string[];
@@ -27,22 +30,24 @@ export async function startModelServer(file: string, sha256: string): Promise<Mo
   let dropped = false;
 
   const server = http.createServer((request, response) => {
-    const [, mode = "", kind = ""] = (request.url ?? "").split("/");
-    if (!["ok", "drop", "corrupt", "slow"].includes(mode)) {
+    const [, mode = "", ...rest] = (request.url ?? "").split("/");
+    if (!["ok", "drop", "corrupt", "slow"].includes(mode) || !(rest.includes("resolve") || rest[0] === "file")) {
       response.writeHead(404, { "content-type": "text/plain" }).end("Entry not found");
       return;
     }
-    if (kind === "resolve") {
+    if (rest.includes("resolve")) {
       response.writeHead(302, { location: `/${mode}/file`, "x-linked-etag": `"${sha256}"`, "x-linked-size": String(size) }).end();
       return;
     }
     const range = request.headers.range ?? "";
     ranges.push(range);
-    const start = Number(/^bytes=(\d+)-$/.exec(range)?.[1] ?? 0);
-    response.writeHead(start > 0 ? 206 : 200, {
-      "content-length": String(size - start),
+    const [, first, last] = /^bytes=(\d+)-(\d*)$/.exec(range) ?? [];
+    const start = Number(first ?? 0);
+    const end = last ? Math.min(Number(last), size - 1) : size - 1;
+    response.writeHead(range ? 206 : 200, {
+      "content-length": String(end + 1 - start),
       "accept-ranges": "bytes",
-      ...(start > 0 ? { "content-range": `bytes ${start}-${size - 1}/${size}` } : {}),
+      ...(range ? { "content-range": `bytes ${start}-${end}/${size}` } : {}),
     });
     if (mode === "drop" && !dropped) {
       dropped = true;
@@ -52,7 +57,7 @@ export async function startModelServer(file: string, sha256: string): Promise<Mo
         .pipe(response, { end: false });
       return;
     }
-    const body = createReadStream(file, { start, highWaterMark: 256 * 1024 });
+    const body = createReadStream(file, { start, end, highWaterMark: 256 * 1024 });
     if (mode === "corrupt") {
       let position = start;
       const middle = Math.floor(size / 2);
@@ -77,7 +82,8 @@ export async function startModelServer(file: string, sha256: string): Promise<Mo
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: (mode) => `http://127.0.0.1:${port}/${mode}/resolve/main/model.gguf`,
+    origin: (mode) => `http://127.0.0.1:${port}/${mode}`,
+    url: (mode) => `http://127.0.0.1:${port}/${mode}/owner/repo/resolve/main/model.gguf`,
     ranges,
     close: () =>
       new Promise<void>((resolve) => {

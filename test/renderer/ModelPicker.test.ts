@@ -83,6 +83,20 @@ describe("the model catalog on the first-run screen", () => {
     await waitFor(() => expect(fake.calls).toContainEqual({ name: "selectModel", request: { path: "/cache/Qwen3-8B-Q4_K_M.gguf" } }));
   });
 
+  it("reads an undownloaded model's header on request and shows its fit", async () => {
+    firstRun();
+    await fireEvent.click(within(await entry(/Qwen3 8B/)).getByRole("button", { name: "Check fit" }));
+    await waitFor(() => expect(fake.calls).toContainEqual({ name: "checkModelFit", request: { source: "qwen3-8b" } }));
+    await waitFor(() => expect(screen.getByRole("listitem", { name: /Qwen3 8B/ }).textContent).toContain("Too big for this computer"));
+    expect(screen.getByRole("listitem", { name: /Qwen3 8B/ }).textContent).toContain("needs 40 GB of memory");
+    expect(within(screen.getByRole("listitem", { name: /Qwen3 8B/ })).queryByRole("button", { name: "Check fit" })).toBeNull();
+
+    const field = screen.getByRole("textbox", { name: "Hugging Face file address or hf: URI" });
+    await fireEvent.input(field, { target: { value: "hf:someone/Big-GGUF/big-Q4_K_M.gguf" } });
+    await fireEvent.click(within(field.closest("form")!).getByRole("button", { name: "Check fit" }));
+    expect(await screen.findByText("big-Q4_K_M.gguf: Chat, needs 40 GB of memory. Too big for this computer.")).toBeTruthy();
+  });
+
   it("checks a pasted address before sending it, and downloads a valid one", async () => {
     firstRun();
     const field = await screen.findByRole("textbox", { name: "Hugging Face file address or hf: URI" });

@@ -200,6 +200,13 @@ export class FakeApi {
       return this.model;
     },
     modelCatalog: async () => this.catalog,
+    checkModelFit: async (request) => {
+      this.record("checkModelFit", request);
+      const model = this.catalog.models.find((m) => m.id === request.source);
+      const fit = { level: "none" as const, score: 0, ramBytes: 40e9, vramBytes: 0, contextSize: 4096 };
+      if (model) this.catalog = { ...this.catalog, models: this.catalog.models.map((m) => (m === model ? { ...m, fit, fitUnknownReason: null } : m)) };
+      return { fileName: model?.fileName ?? request.source.slice(request.source.lastIndexOf("/") + 1), kind: "chat", fit };
+    },
     startDownload: async (request) => {
       this.record("startDownload", request);
       const model = this.catalog.models.find((m) => m.id === request.source);

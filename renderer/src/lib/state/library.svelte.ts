@@ -1,4 +1,4 @@
-import type { DownloadStatus, ModelCatalogView, RepriseApi } from "../../../../electron/api/contract";
+import type { DownloadStatus, ModelCatalogView, ModelFitCheck, RepriseApi } from "../../../../electron/api/contract";
 import { ModelSourceError, parseModelSource } from "../../../../electron/models/modelSource";
 
 const pollMs = 500;
@@ -16,6 +16,8 @@ export class ModelLibraryState {
   catalog = $state<ModelCatalogView | null>(null);
   downloads = $state<DownloadStatus[]>([]);
   error = $state<string | null>(null);
+  /** Sources whose header is being read from Hugging Face. */
+  checking = $state<string[]>([]);
   private readonly mine = new Set<string>();
   private poll: ReturnType<typeof setTimeout> | undefined;
   private closed = false;
@@ -56,6 +58,22 @@ export class ModelLibraryState {
     } catch (error) {
       if (error instanceof ModelSourceError) return error.message;
       throw error;
+    }
+  }
+
+  /** Reads the model's header online and refreshes the catalog, which then shows its fit; null on failure (see `error`). */
+  async checkFit(source: string): Promise<ModelFitCheck | null> {
+    this.error = null;
+    this.checking = [...this.checking, source];
+    try {
+      const result = await this.api.checkModelFit({ source });
+      this.catalog = await this.api.modelCatalog({});
+      return result;
+    } catch (error) {
+      this.error = (error as Error).message;
+      return null;
+    } finally {
+      this.checking = this.checking.filter((s) => s !== source);
     }
   }
 
