@@ -161,6 +161,13 @@ export async function downloadFile(options: FileDownloadOptions): Promise<Downlo
         continue;
       }
       if (response.status !== 200 && response.status !== 206) refuse(response, options.url);
+      if (response.status === 206 && Number(/^bytes (\d+)-/.exec(response.headers.get("content-range") ?? "")?.[1]) !== offset) {
+        // A range that does not start where the partial file ends cannot be appended: start again.
+        await response.body?.cancel();
+        await fs.rm(partial, { force: true });
+        if (attemptsLeft-- <= 0) throw new DownloadError("http", "The server does not resume downloads correctly; try again later.");
+        continue;
+      }
       if (response.status === 200) offset = 0;
       const length = Number(response.headers.get("content-length") ?? Number.NaN);
       totalBytes = Number.isFinite(length) ? offset + length : null;

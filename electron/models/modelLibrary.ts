@@ -43,6 +43,8 @@ const remoteHeaderTimeoutMs = 30_000;
 interface Running {
   status: DownloadStatus;
   controller: AbortController;
+  /** Settles once the download has stopped, whatever the outcome. */
+  finished: Promise<void>;
 }
 
 interface HeaderRead {
@@ -101,16 +103,20 @@ export class ModelLibrary {
     const { entry, fileName, url } = this.target(source);
     const busy = [...this.downloads.values()].find((d) => d.status.fileName === fileName && this.isActive(d.status));
     if (busy) throw new ApiError("conflict", `${fileName} is already downloading.`);
+    // Never written over: it may be the model in use, and a user who wants it again can delete it first.
+    const existing = path.join(this.options.dir, fileName);
+    if (await fs.stat(existing).then((s) => s.isFile(), () => false)) {
+      throw new ApiError("conflict", `${fileName} is already in the model cache (${existing}): choose Use to load it.`);
+    }
 
     const status: DownloadStatus = { id: randomUUID(), fileName, url, state: "downloading", receivedBytes: 0, totalBytes: null, path: null, error: null };
-    const running: Running = { status, controller: new AbortController() };
-    this.downloads.set(status.id, running);
-    downloadFile({
+    const controller = new AbortController();
+    const finished = downloadFile({
       url,
       dir: this.options.dir,
       fileName,
       expectedSha256: entry?.sha256 ?? null,
-      signal: running.controller.signal,
+      signal: controller.signal,
       onProgress: (progress) => {
         status.state = progress.phase;
         status.receivedBytes = progress.receivedBytes;
@@ -122,10 +128,11 @@ export class ModelLibrary {
         status.path = done.path;
       },
       (error: Error) => {
-        status.state = running.controller.signal.aborted ? "cancelled" : "failed";
+        status.state = controller.signal.aborted ? "cancelled" : "failed";
         status.error = status.state === "failed" ? error.message : null;
       },
     );
+    this.downloads.set(status.id, { status, controller, finished });
     return { ...status };
   }
 
@@ -137,10 +144,8 @@ export class ModelLibrary {
   async cancelDownload({ downloadId }: DownloadRequest): Promise<DownloadStatus> {
     const running = this.downloads.get(downloadId);
     if (!running) throw new ApiError("not_found", "There is no such download.");
-    if (this.isActive(running.status)) {
-      running.controller.abort();
-      while (this.isActive(running.status)) await new Promise((resolve) => setTimeout(resolve, 10));
-    }
+    running.controller.abort();
+    await running.finished;
     return { ...running.status };
   }
 

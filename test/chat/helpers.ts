@@ -5,6 +5,7 @@ import { Store } from "../../db/index";
 import type { StreamEnd, StreamEvent } from "../../electron/api/contract";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
+import type { ModelLibrary } from "../../electron/models/modelLibrary";
 import { SettingsStore } from "../../electron/chat/settings";
 import { testModelPath } from "../helpers/model";
 
@@ -30,6 +31,7 @@ export async function startService(
     cachedChats?: number;
     /** Where the engine keeps its measured cost curve (the model cache by default). */
     cacheDir?: string;
+    library?: ModelLibrary;
   } = {},
 ): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-chat-"));
@@ -53,6 +55,7 @@ export async function startService(
     cachedChats: options.cachedChats,
     stateDir: path.join(dir, "state"),
     version: "test",
+    library: options.library,
   });
   return {
     service,

@@ -118,6 +118,7 @@ describe("downloads through the library", () => {
     const done = await settle(library, started.id);
     expect(done).toMatchObject({ state: "done", path: path.join(dir, defaultModel.fileName), receivedBytes: defaultModel.sizeBytes, error: null });
     expect(await fs.readdir(dir)).toEqual([defaultModel.fileName]);
+    await expect(library.startDownload({ source: "smol" })).rejects.toThrow(/already in the model cache/);
     const catalog = await library.modelCatalog({});
     expect(catalog.models[0]).toMatchObject({ localPath: done.path, recommended: true, fit: { level: "good" } });
   });
