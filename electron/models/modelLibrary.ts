@@ -191,7 +191,7 @@ export class ModelLibrary {
         ...base,
         localPath: null,
         fit: null,
-        fitUnknownReason: "Not downloaded yet: the memory it needs is read from the file's header (Check fit reads it online).",
+        fitUnknownReason: "Memory need not known until it is downloaded (or Check fit reads it online).",
       };
     }
     try {

@@ -54,7 +54,7 @@ describe("the model catalog", () => {
     expect(absent.map((m) => m.id)).toEqual(modelCatalog.slice(1, -1).map((m) => m.id));
     for (const model of absent) {
       expect(model).toMatchObject({ fit: null, recommended: false, downloadBytesExact: false });
-      expect(model.fitUnknownReason).toMatch(/Not downloaded/);
+      expect(model.fitUnknownReason).toMatch(/not known until it is downloaded/);
     }
   });
 

@@ -31,7 +31,7 @@ describe("the model catalog on the first-run screen", () => {
 
     const smol = await entry(/SmolLM2/);
     expect(smol.textContent).toContain("Download 98 MB");
-    expect(smol.textContent).toContain("needs 294 MB of memory");
+    expect(smol.textContent).toContain("Needs 294 MB of memory");
     expect(smol.textContent).toContain("Runs well on this computer");
     expect(within(smol).getByText("Chat")).toBeTruthy();
     expect(within(smol).queryByText("Recommended")).toBeNull();
@@ -43,7 +43,7 @@ describe("the model catalog on the first-run screen", () => {
     expect(qwen4.textContent).toContain("Runs here, but slowly or tight on memory");
 
     const qwen8 = await entry(/Qwen3 8B/);
-    expect(qwen8.textContent).toContain("Not downloaded yet");
+    expect(qwen8.textContent).toContain("Memory need not known until it is downloaded");
     expect(within(qwen8).getByRole("button", { name: "Download" })).toBeTruthy();
 
     const gemma = await entry(/Gemma 3 270M/);
@@ -88,13 +88,13 @@ describe("the model catalog on the first-run screen", () => {
     await fireEvent.click(within(await entry(/Qwen3 8B/)).getByRole("button", { name: "Check fit" }));
     await waitFor(() => expect(fake.calls).toContainEqual({ name: "checkModelFit", request: { source: "qwen3-8b" } }));
     await waitFor(() => expect(screen.getByRole("listitem", { name: /Qwen3 8B/ }).textContent).toContain("Too big for this computer"));
-    expect(screen.getByRole("listitem", { name: /Qwen3 8B/ }).textContent).toContain("needs 40 GB of memory");
+    expect(screen.getByRole("listitem", { name: /Qwen3 8B/ }).textContent).toContain("Needs 40 GB of memory");
     expect(within(screen.getByRole("listitem", { name: /Qwen3 8B/ })).queryByRole("button", { name: "Check fit" })).toBeNull();
 
     const field = screen.getByRole("textbox", { name: "Hugging Face file address or hf: URI" });
     await fireEvent.input(field, { target: { value: "hf:someone/Big-GGUF/big-Q4_K_M.gguf" } });
     await fireEvent.click(within(field.closest("form")!).getByRole("button", { name: "Check fit" }));
-    expect(await screen.findByText("big-Q4_K_M.gguf: Chat, needs 40 GB of memory. Too big for this computer.")).toBeTruthy();
+    expect(await screen.findByText("big-Q4_K_M.gguf (chat): Needs 40 GB of memory. Too big for this computer.")).toBeTruthy();
   });
 
   it("checks a pasted address before sending it, and downloads a valid one", async () => {

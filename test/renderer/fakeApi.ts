@@ -66,7 +66,7 @@ function catalogModel(partial: Partial<ModelCatalogView["models"][number]> & { i
     downloadBytesExact: false,
     localPath: null,
     fit: null,
-    fitUnknownReason: partial.fit ? null : "Not downloaded yet: the memory it needs is read from the file itself.",
+    fitUnknownReason: partial.fit ? null : "Memory need not known until it is downloaded (or Check fit reads it online).",
     recommended: false,
     ...partial,
   };

@@ -12,7 +12,7 @@ export function downloadText(model: Pick<CatalogModelView, "downloadBytes" | "do
 
 export function memoryText(fit: ModelFit): string {
   const gpu = fit.vramBytes > 0 ? `, ${formatBytes(fit.vramBytes)} of it on the GPU` : "";
-  return `needs ${formatBytes(fit.ramBytes)} of memory${gpu}`;
+  return `Needs ${formatBytes(fit.ramBytes)} of memory${gpu}`;
 }
 
 const fitTexts: Record<ModelFit["level"], string> = {
