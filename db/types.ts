@@ -1,3 +1,5 @@
+import type { Sampling } from "../electron/engine/sampling";
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 export type Role = "system" | "user" | "assistant";
@@ -49,6 +51,13 @@ export interface MessageStats {
   promptTokens?: number;
   /** Oldest turns left out because the conversation no longer fit the context window. */
   truncatedTurns?: number;
+  /**
+   * Time plain decoding of this model on this machine would have taken over the time the reply took
+   * (see the engine's `ReplyStats.speedup`); null when it was not drafted.
+   */
+  speedup?: number | null;
+  /** How its tokens were picked: temperature 0 is greedy. */
+  sampling?: Sampling;
 }
 
 export type ConversationSettings = { [key: string]: JsonValue };

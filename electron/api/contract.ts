@@ -14,6 +14,7 @@ import type {
   PathMessage,
   SearchHit,
 } from "../../db/types";
+import { samplingLimits, samplingPresets, type SamplingPreset } from "../engine/sampling";
 import { array, boolean, number, object, oneOf, optional, string, type Schema } from "./schema";
 
 export type {
@@ -31,6 +32,7 @@ export type {
   SnippetSegment,
 } from "../../db/types";
 export { ApiError, errorStatus, type ErrorBody, type ErrorCode } from "./errors";
+export type { Sampling, SamplingPreset } from "../engine/sampling";
 export { ValidationError } from "./schema";
 
 // ---------------------------------------------------------------------------------------------
@@ -165,8 +167,20 @@ export type DraftingMode = "reference" | "off";
 export interface Settings {
   /** Most tokens one reply may have. */
   maxTokens: number;
-  /** 0 decodes greedily: the setting under which drafted text is exactly the plain decoding. */
+  /**
+   * Which sampling replies use unless their conversation picks another: "model" is the model file's
+   * recommendation (else llama.cpp's defaults), "precise" decodes greedily (drafted text is then
+   * token for token the plain decoding), "custom" takes the four values below.
+   */
+  samplingPreset: SamplingPreset;
+  /** The custom sampling's temperature: 0 decodes greedily. */
   temperature: number;
+  /** The custom sampling's top-k (0 = all tokens). */
+  topK: number;
+  /** The custom sampling's top-p (1 = all tokens). */
+  topP: number;
+  /** The custom sampling's min-p (0 = none left out). */
+  minP: number;
   /** 1 = none. Any other value turns drafting off (drafted tokens would be penalized differently). */
   repeatPenalty: number;
   /** "reference" drafts from earlier turns and past answers; "off" is plain decoding. */
@@ -298,6 +312,11 @@ export interface PinConversationRequest {
   conversationId: string;
   pinned: boolean;
 }
+export interface SetConversationSamplingRequest {
+  conversationId: string;
+  /** The conversation's own preset, or "app" to follow the app's settings. */
+  samplingPreset: SamplingPreset | "app";
+}
 export interface SendMessageRequest {
   conversationId: string;
   text: string;
@@ -364,6 +383,8 @@ export interface RepriseApi {
   getConversation(request: ConversationRequest): Promise<ConversationDetail>;
   renameConversation(request: RenameConversationRequest): Promise<Conversation>;
   pinConversation(request: PinConversationRequest): Promise<Conversation>;
+  /** Picks the sampling preset of the conversation's next replies (kept in its `settings`). */
+  setConversationSampling(request: SetConversationSamplingRequest): Promise<Conversation>;
   /** Deletes it with every message; a reply being generated in it is stopped first. */
   deleteConversation(request: ConversationRequest): Promise<{ deleted: true }>;
   /** Stores the user message after the active leaf and streams the answer. */
@@ -431,7 +452,11 @@ type OperationTable = {
 
 const settingsFields = {
   maxTokens: number({ min: 1, max: 32_768, integer: true }),
-  temperature: number({ min: 0, max: 2 }),
+  samplingPreset: oneOf(samplingPresets),
+  temperature: number(samplingLimits.temperature),
+  topK: number(samplingLimits.topK),
+  topP: number(samplingLimits.topP),
+  minP: number(samplingLimits.minP),
   repeatPenalty: number({ min: 1, max: 2 }),
   drafting: oneOf(["reference", "off"]),
   systemPrompt: string({ max: 20_000 }),
@@ -467,6 +492,11 @@ export const operations = {
     method: "POST",
     path: "/api/conversations/:conversationId/pin",
     request: object({ conversationId: id, pinned: boolean() }),
+  },
+  setConversationSampling: {
+    method: "POST",
+    path: "/api/conversations/:conversationId/sampling",
+    request: object({ conversationId: id, samplingPreset: oneOf([...samplingPresets, "app"] as const) }),
   },
   deleteConversation: {
     method: "DELETE",
@@ -516,7 +546,11 @@ export const operations = {
     path: "/api/settings",
     request: object({
       maxTokens: optional(settingsFields.maxTokens),
+      samplingPreset: optional(settingsFields.samplingPreset),
       temperature: optional(settingsFields.temperature),
+      topK: optional(settingsFields.topK),
+      topP: optional(settingsFields.topP),
+      minP: optional(settingsFields.minP),
       repeatPenalty: optional(settingsFields.repeatPenalty),
       drafting: optional(settingsFields.drafting),
       systemPrompt: optional(settingsFields.systemPrompt),

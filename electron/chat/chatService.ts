@@ -29,6 +29,7 @@ import type {
   SearchRequest,
   SelectModelRequest,
   SendMessageRequest,
+  SetConversationSamplingRequest,
   Settings,
   StartDownloadRequest,
   StreamEnd,
@@ -163,6 +164,16 @@ export class ChatService implements RepriseApi {
 
   async pinConversation({ conversationId, pinned }: PinConversationRequest) {
     this.store.pinConversation(conversationId, pinned);
+    return this.store.getConversation(conversationId);
+  }
+
+  async setConversationSampling({ conversationId, samplingPreset }: SetConversationSamplingRequest) {
+    const { model, settings } = this.store.getConversation(conversationId);
+    const { samplingPreset: _previous, ...rest } = settings;
+    this.store.configureConversation(conversationId, {
+      model,
+      settings: samplingPreset === "app" ? rest : { ...rest, samplingPreset },
+    });
     return this.store.getConversation(conversationId);
   }
 

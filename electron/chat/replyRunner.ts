@@ -3,6 +3,7 @@ import type { Message, MessageStats } from "../../db/types";
 import type { Settings, StreamEnd, StreamEvent } from "../api/contract";
 import type { Drafting, Engine, Reply } from "../engine/engine";
 import type { Reference } from "../engine/referencePredictor";
+import { presetOf, resolveSampling, type SamplingPreset } from "../engine/sampling";
 import { toApiError } from "./apiError";
 import type { ChatCache } from "./chatCache";
 import { fitToContext, systemTurns, toTurns, type HistoryMessage } from "./history";
@@ -33,6 +34,8 @@ interface Generation<M extends HistoryMessage> {
   onText: (piece: string, text: string) => void;
   /** Id the reply's own text goes by in copied spans. */
   replyId: string;
+  /** The conversation's own sampling preset, over the app's. */
+  samplingPreset?: SamplingPreset;
   /** Overrides of the app settings for this generation (OpenAI requests bring their own). */
   overrides?: Partial<Pick<Settings, "maxTokens" | "temperature">>;
 }
@@ -73,6 +76,7 @@ export class ReplyRunner {
         stateKey: answer.conversationId,
         history: this.ancestors(answer),
         conversationId: answer.conversationId,
+        samplingPreset: presetOf(store.getConversation(answer.conversationId).settings),
         drafting,
         signal,
         replyId: answer.id,
@@ -158,6 +162,9 @@ export class ReplyRunner {
       ...this.droppedReferences(engine, dropped, g.conversationId ? store : null),
     ];
     const drafting = g.drafting ?? settings.drafting;
+    const sampling = resolveSampling(g.samplingPreset ?? settings.samplingPreset, settings, engine.recommendedSampling);
+    // An OpenAI request's temperature applies to the app's sampling.
+    if (g.overrides?.temperature !== undefined) sampling.temperature = g.overrides.temperature;
     const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
     let firstTokenMs: number | undefined;
     let text = "";
@@ -166,7 +173,7 @@ export class ReplyRunner {
     try {
       reply = await chat.reply(turns, {
         maxTokens: settings.maxTokens,
-        temperature: settings.temperature,
+        sampling,
         repeatPenalty: settings.repeatPenalty,
         signal: g.signal,
         references,
@@ -195,6 +202,8 @@ export class ReplyRunner {
       firstTokenMs: firstTokenMs ?? performance.now() - started,
       promptTokens,
       truncatedTurns: dropped.length,
+      speedup: s.speedup,
+      sampling,
     };
     const openNextTurn = async () => {
       try {

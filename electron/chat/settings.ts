@@ -2,10 +2,15 @@ import fs from "node:fs";
 import path from "node:path";
 import { settingsSchema, type Settings } from "../api/contract";
 import { ValidationError } from "../api/schema";
+import { chatSampling } from "../engine/sampling";
 
 export const defaultSettings: Settings = {
   maxTokens: 512,
-  temperature: 0,
+  samplingPreset: "model",
+  temperature: chatSampling.temperature,
+  topK: chatSampling.topK,
+  topP: chatSampling.topP,
+  minP: chatSampling.minP,
   repeatPenalty: 1,
   drafting: "reference",
   systemPrompt: "",

@@ -185,14 +185,30 @@ export class DraftPolicy {
   private readonly passMs: number[];
   private readonly passesSince: number[];
 
-  /** With `observe` false, pass times are not learned: the given curve is used as it is. */
+  /**
+   * What one plain decoding step takes now, learned from every single-token pass even when the
+   * policy keeps to a given curve: the measure of a reply's speed-up over plain decoding.
+   */
+  private plainStepMs: number;
+
+  /**
+   * With `observe` false, pass times are not learned: the given curve is used as it is.
+   * `measuredSingleTokenMs` is the calibration's own single-token time where `cost` is assumed.
+   */
   constructor(
     readonly cost: CostCurve,
     private readonly observe = true,
+    measuredSingleTokenMs = cost.singleTokenMs,
   ) {
     for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) this.acceptance.set(evidence, new Acceptance(evidence));
     this.passMs = cost.relative.map((relative) => relative * cost.singleTokenMs);
     this.passesSince = cost.relative.map(() => 0);
+    this.plainStepMs = measuredSingleTokenMs;
+  }
+
+  /** Milliseconds of one plain decoding step on this machine, as recent passes measured it. */
+  get singleTokenMs(): number {
+    return this.plainStepMs;
   }
 
   /** The current estimate of a batch of n tokens over one token, calibration refined by observation. */
@@ -205,6 +221,7 @@ export class DraftPolicy {
    * policy follows the machine's load instead of a calibration made once.
    */
   observePass(batch: number, ms: number): void {
+    if (batch === 1 && ms > 0 && ms <= this.plainStepMs * outlierFactor) this.plainStepMs += passWeight * (ms - this.plainStepMs);
     const current = this.passMs[batch - 1];
     if (!this.observe || current === undefined || !(ms > 0) || ms > current * outlierFactor) return;
     this.passMs[batch - 1] = current + passWeight * (ms - current);

@@ -1,3 +1,4 @@
+import { randomInt } from "node:crypto";
 import os from "node:os";
 import path from "node:path";
 import {
@@ -20,6 +21,7 @@ import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
 import { ReferencePredictor, type Reference } from "./referencePredictor";
+import { greedySampling, recommendedSampling, type Sampling } from "./sampling";
 import { memoizeTokenizer } from "./tokenMemo";
 
 export interface EngineOptions {
@@ -43,6 +45,12 @@ export interface EngineOptions {
    * machine is.
    */
   assumedCost?: Pick<CostCurve, "relative" | "singleTokenMs">;
+  /**
+   * The chat template to render conversations with; by default node-llama-cpp's pick for the model
+   * file (from its `tokenizer.chat_template` and architecture). The template also says where a
+   * thinking model's thought begins and ends.
+   */
+  chatWrapper?: ChatWrapper;
 }
 
 /** One turn of a conversation as the engine sees it. */
@@ -60,8 +68,10 @@ export type Drafting = "reference" | "builtin" | "off";
 
 export interface ReplyOptions {
   maxTokens?: number;
-  /** 0 (the default) decodes greedily. */
-  temperature?: number;
+  /** Greedy by default. */
+  sampling?: Sampling;
+  /** The random seed of a sampled reply; a new one for every reply by default. */
+  seed?: number;
   /**
    * Penalty for repeating recent tokens (1 = none). node-llama-cpp builds the
    * penalty list from committed tokens only, so drafted positions would be
@@ -69,7 +79,10 @@ export interface ReplyOptions {
    */
   repeatPenalty?: number;
   signal?: AbortSignal;
+  /** The answer's text as it streams, without the thought. */
   onText?: (text: string) => void;
+  /** A thinking model's thought as it streams, apart from the answer. */
+  onThought?: (text: string) => void;
   /** Documents beyond the conversation itself that the reply may copy from. */
   references?: readonly Reference[];
 }
@@ -97,10 +110,20 @@ export interface ReplyStats {
   predictorMs: number;
   /** Whether drafting ran for this reply, and if not, why. */
   drafting: { on: true } | { on: false; reason: string };
+  /**
+   * How many times faster than plain decoding of this model on this machine the reply came: the
+   * time plain decoding would have taken (this reply's time to its first token, then one measured
+   * single-token step per further token) over the time it took. Null when the reply was not drafted
+   * by Reprise's predictor, or has no tokens.
+   */
+  speedup: number | null;
 }
 
 export interface Reply {
+  /** The answer, without the thought. */
   text: string;
+  /** What a thinking model wrote before its answer (its template's thought segment); "" for others. */
+  thought: string;
   /** The tokens the model produced, in order: what lossless decoding is judged on. */
   tokens: Token[];
   stopReason: "eogToken" | "maxTokens" | "abort" | "other";
@@ -130,6 +153,8 @@ export class Engine {
   private disposed = false;
   /** The model's chat template, shared by every chat and by `renderTurns`. */
   readonly chatWrapper: ChatWrapper;
+  /** The sampling the model file recommends, if it does (`general.sampling` metadata). */
+  readonly recommendedSampling: Sampling | null;
 
   private constructor(
     readonly model: LlamaModel,
@@ -138,8 +163,10 @@ export class Engine {
     readonly threads: number,
     private readonly cacheDir: string,
     private readonly assumedCost: EngineOptions["assumedCost"],
+    chatWrapper: ChatWrapper | undefined,
   ) {
-    this.chatWrapper = resolveChatWrapper(model);
+    this.chatWrapper = chatWrapper ?? resolveChatWrapper(model);
+    this.recommendedSampling = recommendedSampling(model.fileInfo.metadata.general);
   }
 
   /** Validates the file first so a bad one fails with a `ModelFileError` that names it. */
@@ -149,6 +176,7 @@ export class Engine {
     threads = os.availableParallelism(),
     cacheDir = modelCacheDir(),
     assumedCost,
+    chatWrapper,
   }: EngineOptions): Promise<Engine> {
     const resolved = path.resolve(modelPath);
     await validateModelFile(resolved);
@@ -157,7 +185,7 @@ export class Engine {
       const model = await binding.loadModel({ modelPath: resolved });
       // LlamaChat renders every reply's whole conversation through `model.tokenizer`.
       (model as { tokenizer: Tokenizer }).tokenizer = memoizeTokenizer(model.tokenizer);
-      return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost);
+      return new Engine(model, resolved, contextSize, threads, cacheDir, assumedCost, chatWrapper);
     } catch (error) {
       throw new ModelFileError("damaged", resolved, `Could not load model ${resolved}: ${(error as Error).message}`);
     }
@@ -186,7 +214,7 @@ export class Engine {
    */
   private draftPolicy(): Promise<DraftPolicy> {
     this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then(
-      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined),
+      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined, curve.singleTokenMs),
     );
     return this.policy;
   }
@@ -298,35 +326,62 @@ export class EngineChat {
       reference.takeStats();
     }
     const before = this.sequence.tokenPredictions;
+    // node-llama-cpp hands the answer's tokens to onToken and a thought's only to onResponseChunk.
     const tokens: Token[] = [];
+    const thoughtTokens: Token[] = [];
+    const sampling = options.sampling ?? greedySampling;
     const started = performance.now();
+    let firstTokenMs: number | undefined;
     const result = await this.chat.generateResponse(history, {
       maxTokens: options.maxTokens,
-      temperature: options.temperature ?? 0,
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      minP: sampling.minP,
+      // node-llama-cpp's default seed is the current second: two replies within one would be the same.
+      seed: options.seed ?? randomInt(2 ** 31),
       repeatPenalty: penalized ? { penalty: options.repeatPenalty } : false,
       signal: options.signal,
       stopOnAbortSignal: true,
-      onToken: (chunk) => tokens.push(...chunk),
+      onToken: (chunk) => {
+        firstTokenMs ??= performance.now() - started;
+        tokens.push(...chunk);
+      },
       onTextChunk: options.onText,
+      onResponseChunk: (chunk) => {
+        if (chunk.type !== "segment" || chunk.segmentType !== "thought") return;
+        firstTokenMs ??= performance.now() - started;
+        thoughtTokens.push(...chunk.tokens);
+        if (chunk.text) options.onThought?.(chunk.text);
+      },
     });
+    const thought = result.fullResponse
+      .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
+      .join("");
     const ms = performance.now() - started;
+    const drafted = reference !== undefined && !penalized;
     const after = this.sequence.tokenPredictions;
     const drafts = reference?.takeStats();
     const accepted = after.used - before.used;
     const stopReason = result.metadata.stopReason;
+    const generated = thoughtTokens.length + tokens.length;
     return {
-      text: result.response,
-      tokens,
+      // After a thought, templates put blank lines before the answer.
+      text: thought ? result.response.trimStart() : result.response,
+      thought,
+      tokens: [...thoughtTokens, ...tokens],
       stopReason:
         stopReason === "eogToken" || stopReason === "maxTokens" || stopReason === "abort" ? stopReason : "other",
       stats: {
-        tokens: tokens.length,
-        forwardPasses: tokens.length - accepted,
+        tokens: generated,
+        forwardPasses: generated - accepted,
         drafted: after.validated + after.refuted - (before.validated + before.refuted),
         accepted,
         ms,
-        tokensPerSecond: tokens.length / (ms / 1000),
-        copiedSpans: (drafts?.copiedSpans ?? []).map((span) => ({
+        tokensPerSecond: generated / (ms / 1000),
+        // The predictor counts a thinking reply's positions with its template's thought markers, which
+        // no chunk hands out: its spans could not be placed in the answer's text, so it shows none.
+        copiedSpans: (thoughtTokens.length > 0 ? [] : (drafts?.copiedSpans ?? [])).map((span) => ({
           sourceId: span.sourceId,
           sourceStart: span.start,
           sourceEnd: span.end,
@@ -339,6 +394,10 @@ export class EngineChat {
           : penalized && reference
             ? { on: false, reason: "a repeat penalty is set: drafted tokens would be penalized differently" }
             : { on: true },
+        speedup:
+          drafted && firstTokenMs !== undefined && ms > 0
+            ? (firstTokenMs + (generated - 1) * reference.singleTokenMs) / ms
+            : null,
       },
     };
   }

@@ -121,6 +121,11 @@ export class ReferencePredictor extends TokenPredictor {
     });
   }
 
+  /** Milliseconds of one plain decoding step on this machine, as recent passes measured it. */
+  get singleTokenMs(): number {
+    return this.policy.singleTokenMs;
+  }
+
   /** Returns the stats since the last call and starts counting afresh. */
   takeStats(): DraftStats {
     this.settle(false);

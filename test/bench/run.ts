@@ -39,6 +39,10 @@ interface ModeResult {
   drafted: number;
   accepted: number;
   predictorMs: number;
+  /** The engine's own time for the reply (the stats' `ms`), which the badge's speed-up is about. */
+  engineMs: number;
+  /** The speed-up the reply's badge shows (stats' `speedup`). */
+  badgeSpeedup: number | null;
 }
 
 interface TurnResult {
@@ -78,6 +82,8 @@ const services = {} as Record<Mode, { service: ChatService; store: Store; settin
 for (const mode of modes) {
   const store = Store.open(path.join(dir, `${mode}.db`));
   const settings = new SettingsStore(null);
+  // Greedy, so that every mode's reply can be compared token for token with baseline's.
+  settings.update({ samplingPreset: "precise" });
   const service = new ChatService({ store, models, settings, stateDir: null, version: "bench" });
   services[mode] = { service, store, settings };
 }
@@ -105,6 +111,8 @@ async function send(mode: Mode, conversationId: string, text: string): Promise<R
       drafted: stats.drafted,
       accepted: stats.accepted,
       predictorMs: stats.predictorMs ?? 0,
+      engineMs: stats.ms,
+      badgeSpeedup: stats.speedup ?? null,
     },
   };
 }
@@ -267,10 +275,72 @@ console.log(
     `(${bestThroughput.toFixed(2)} tokens per one-token time), as if every token were copyable`,
 );
 
+/**
+ * The badge's speed-up against the measured one: reference's engine time beside baseline's for the
+ * same reply (identical tokens), per turn.
+ */
+const badgeErrors = results.flatMap((r) => {
+  const { baseline, reference } = r.modes;
+  if (reference.badgeSpeedup === null || !reference.identical) return [];
+  const measured = baseline.engineMs / reference.engineMs;
+  return [{ id: r.id, turn: r.turn, badge: reference.badgeSpeedup, measured, error: reference.badgeSpeedup / measured - 1 }];
+});
+const meanAbs = badgeErrors.reduce((n, e) => n + Math.abs(e.error), 0) / Math.max(1, badgeErrors.length);
+const within20 = badgeErrors.filter((e) => Math.abs(e.error) <= 0.2).length;
+console.log(
+  `\nbadge speed-up against the measured time ratio (baseline's engine time over reference's, same tokens), ${badgeErrors.length} turns: ` +
+    `mean error ${(meanAbs * 100).toFixed(1)}%, within 20% on ${within20}; summed badge-estimated time over measured ` +
+    `${(sum(results, (r) => r.modes.baseline.engineMs) / sum(results, (r) => r.modes.reference.engineMs)).toFixed(2)}x measured`,
+);
+for (const e of badgeErrors.filter((x) => Math.abs(x.error) > 0.2))
+  console.log(`  ${e.id} t${e.turn}: badge ${e.badge.toFixed(2)}x, measured ${e.measured.toFixed(2)}x`);
+
+const sampled = await sampledRun(0.7);
+
 if (args.out) {
-  fs.writeFileSync(args.out, JSON.stringify({ cases: results, summary }, null, 2));
+  fs.writeFileSync(args.out, JSON.stringify({ cases: results, summary, badgeErrors, sampled }, null, 2));
   console.log(`written to ${args.out}`);
 }
+/**
+ * Every workload again with sampling at `temperature` (top-k 40, top-p 0.95, min-p 0.05), baseline
+ * and reference only: the replies differ from draw to draw, so what is compared is tokens per second
+ * and how many drafted tokens the sampled positions kept.
+ */
+async function sampledRun(temperature: number) {
+  const sampledModes = ["baseline", "reference"] as const;
+  for (const mode of sampledModes) {
+    services[mode].settings.update({ samplingPreset: "custom", temperature, topK: 40, topP: 0.95, minP: 0.05 });
+  }
+  const rows: { kind: WorkloadKind; modes: Record<(typeof sampledModes)[number], ModeResult> }[] = [];
+  for (const workload of workloads) {
+    for (const mode of sampledModes) services[mode].settings.update({ maxTokens: workload.maxTokens });
+    const conversations = {} as Record<(typeof sampledModes)[number], string>;
+    for (const mode of sampledModes) {
+      conversations[mode] = (await services[mode].service.createConversation({ title: `${workload.id} sampled` })).id;
+    }
+    for (const [t, text] of workload.turns.entries()) {
+      const order = t % 2 === 0 ? sampledModes : ([...sampledModes].reverse() as typeof sampledModes[number][]);
+      const replies = {} as Record<(typeof sampledModes)[number], ModeResult>;
+      for (const mode of order) replies[mode] = (await send(mode, conversations[mode], text)).result;
+      rows.push({ kind: workload.kind, modes: replies });
+    }
+  }
+  const perKind = Object.fromEntries(
+    kinds.map((kind) => {
+      const of = rows.filter((r) => r.kind === kind);
+      const tps = (mode: (typeof sampledModes)[number]) =>
+        of.reduce((n, r) => n + r.modes[mode].tokens, 0) / of.reduce((ms, r) => ms + r.modes[mode].ms, 0);
+      const drafted = of.reduce((n, r) => n + r.modes.reference.drafted, 0);
+      const accepted = of.reduce((n, r) => n + r.modes.reference.accepted, 0);
+      return [kind, { speedup: tps("reference") / tps("baseline"), acceptance: drafted > 0 ? accepted / drafted : 0, accepted, drafted }];
+    }),
+  );
+  console.log(`\nsampled run, temperature ${temperature}: reference over baseline in tokens/s, and drafted tokens kept`);
+  for (const [kind, k] of Object.entries(perKind))
+    console.log(`${kind.padEnd(12)} ${k.speedup.toFixed(2).padStart(6)}x  accepted ${k.accepted}/${k.drafted} (${(k.acceptance * 100).toFixed(0)}%)`);
+  return perKind;
+}
+
 // Closing a service releases the shared model too, so each closes in turn and the model goes once.
 for (const mode of modes) {
   await services[mode].service.close();

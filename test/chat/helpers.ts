@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Store } from "../../db/index";
-import type { StreamEnd, StreamEvent } from "../../electron/api/contract";
+import type { SamplingPreset, StreamEnd, StreamEvent } from "../../electron/api/contract";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
 import type { ModelLibrary } from "../../electron/models/modelLibrary";
@@ -28,6 +28,8 @@ export async function startService(
     threads?: number;
     contextSize?: number;
     maxTokens?: number;
+    /** Greedy ("precise") by default, so that replies can be compared token for token. */
+    samplingPreset?: SamplingPreset;
     cachedChats?: number;
     /** Where the engine keeps its measured cost curve (the model cache by default). */
     cacheDir?: string;
@@ -47,7 +49,7 @@ export async function startService(
     if (status.state !== "ready") throw new Error(`Test model did not load: ${status.message}`);
   }
   const settings = new SettingsStore(path.join(dir, "settings.json"));
-  settings.update({ maxTokens: options.maxTokens ?? 32 });
+  settings.update({ maxTokens: options.maxTokens ?? 32, samplingPreset: options.samplingPreset ?? "precise" });
   const service = new ChatService({
     store,
     models,

@@ -55,7 +55,8 @@ beforeAll(async () => {
   const model = await testModelPath();
   served = await serve({ model, cheapDrafts: true });
   // Short replies: the model is tiny and the machine shared; what is tested is the UI around them.
-  await served.api.updateSettings({ maxTokens: 24 });
+  // Greedy, so that asking a question again gives the answer it gave before, to copy from.
+  await served.api.updateSettings({ maxTokens: 24, samplingPreset: "precise" });
   await served.api.importConversations({
     content: exportFileOf([
       {
@@ -164,9 +165,9 @@ describe("the main flow, in Chromium against npm run serve with the real model",
     const reply = await sendAndWait(question);
     const badge = reply.getByRole("button", { name: /tok\/s/ });
     const text = (await badge.textContent()) ?? "";
-    expect(text).toMatch(/\d+(\.\d)?× faster/);
+    // Whether it shows "N× faster" is a matter of this machine's timings, which no test asserts.
     expect(text).toMatch(/\d+% drafted from references/);
-    expect(await badge.getAttribute("title")).toContain("≈ passes saved");
+    expect(await badge.getAttribute("title")).toMatch(/\d+\.\d tokens per forward pass/);
 
     // Hovering marks the copied spans; clicking lists where they came from.
     await badge.hover();
@@ -259,13 +260,20 @@ describe("settings, themes, export and import", () => {
     await expect.poll(async () => (await served.api.getSettings({})).drafting).toBe("off");
     await dialog.getByRole("checkbox", { name: /Acceleration/ }).check();
     await expect.poll(async () => (await served.api.getSettings({})).drafting).toBe("reference");
+    const sampling = dialog.getByRole("combobox", { name: "Sampling" });
+    await sampling.selectOption("custom");
+    await expect.poll(async () => (await served.api.getSettings({})).samplingPreset).toBe("custom");
     const temperature = dialog.getByRole("spinbutton", { name: /Temperature/ });
     await temperature.fill("0.7");
     await temperature.press("Tab");
     await expect.poll(async () => (await served.api.getSettings({})).temperature).toBe(0.7);
-    await temperature.fill("0");
-    await temperature.press("Tab");
-    await expect.poll(async () => (await served.api.getSettings({})).temperature).toBe(0);
+    const topK = dialog.getByRole("spinbutton", { name: /Top-k/ });
+    await topK.fill("20");
+    await topK.press("Tab");
+    await expect.poll(async () => (await served.api.getSettings({})).topK).toBe(20);
+    await sampling.selectOption("precise");
+    await expect.poll(async () => (await served.api.getSettings({})).samplingPreset).toBe("precise");
+    await expect.poll(() => temperature.count()).toBe(0);
 
     // A chosen theme wins over the system's.
     await dialog.getByRole("radio", { name: "Dark" }).check();

@@ -99,11 +99,20 @@ describe.each(exactnessModels)("lossless reference drafting on $name", ({ model 
     const twoThreads = await Engine.load({ modelPath: await testModelPath(model), contextSize: 2048, threads: 2 });
     try {
       const curve = await twoThreads.costCurve();
-      const notices = Array.from({ length: 6 }, (_, i) => `Notice ${i + 1}: ${letter}`).join("\n");
+      // Enough notices that the question alone takes the context past 600 tokens, whatever the
+      // model's tokenizer and however briefly it answers.
+      const ask = (count: number): ChatTurn[] => [
+        {
+          role: "user",
+          text: `Repeat these notices word for word:\n\n${Array.from({ length: count }, (_, i) => `Notice ${i + 1}: ${letter}`).join("\n")}`,
+        },
+      ];
+      let count = 6;
+      while (twoThreads.renderTurns(ask(count)).length <= 600) count++;
       const run = async (drafting: Drafting) => {
         const chat = await twoThreads.openChat({ drafting });
         try {
-          const turns: ChatTurn[] = [{ role: "user", text: `Repeat these notices word for word:\n\n${notices}` }];
+          const turns = ask(count);
           const first = await chat.reply(turns, { maxTokens: 200 });
           turns.push({ role: "assistant", text: first.text }, { role: "user", text: "Say them again." });
           const second = await chat.reply(turns, { maxTokens: 200 });

@@ -78,9 +78,21 @@ describe("App", () => {
     const done = { ...reply, content: "It is **42**.", status: "complete" as const, stats: stats() };
     fake.streams[0]!.finish({ type: "done", message: done, truncatedTurns: 0 });
     const badge = await screen.findByRole("button", { name: /tok\/s/ });
-    expect(badge.textContent).toContain("3.0× faster");
+    expect(badge.textContent).toContain("2.4× faster");
+    expect(badge.title).toContain("3.0 tokens per forward pass");
     expect(badge.textContent).toContain("67% drafted from references");
     expect(screen.queryByRole("button", { name: /Stop/ })).toBeNull();
+  });
+
+  it("picks a conversation's own sampling preset in its header", async () => {
+    start(fake);
+    const select = (await screen.findByRole("combobox", { name: "Sampling" })) as HTMLSelectElement;
+    expect(select.value).toBe("app");
+    await fireEvent.change(select, { target: { value: "precise" } });
+    await waitFor(() =>
+      expect(fake.calls).toContainEqual({ name: "setConversationSampling", request: { conversationId: "c1", samplingPreset: "precise" } }),
+    );
+    await waitFor(() => expect(select.value).toBe("precise"));
   });
 
   it("stops a reply through the API", async () => {

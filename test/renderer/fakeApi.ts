@@ -53,6 +53,7 @@ export function stats(partial: Partial<MessageStats> = {}): MessageStats {
     tokensPerSecond: 60,
     copiedSpans: [],
     drafting: { on: true },
+    speedup: 2.4,
     ...partial,
   };
 }
@@ -104,7 +105,20 @@ export class FakeApi {
   };
   /** What listDownloads answers: tests move a download along by editing it. */
   downloads: DownloadStatus[] = [];
-  settings: Settings = { maxTokens: 64, temperature: 0, repeatPenalty: 1, drafting: "reference", systemPrompt: "", similarAnswers: 4 };
+  settings: Settings = {
+    maxTokens: 64,
+    samplingPreset: "model",
+    temperature: 0.8,
+    topK: 40,
+    topP: 0.95,
+    minP: 0.05,
+    repeatPenalty: 1,
+    drafting: "reference",
+    systemPrompt: "",
+    similarAnswers: 4,
+  };
+  /** Each conversation's own settings, as `setConversationSampling` leaves them. */
+  conversationSettings = new Map<string, ConversationDetail["conversation"]["settings"]>();
   hits: SearchHit[] = [];
   streams: PendingStream[] = [];
   calls: { name: string; request: unknown }[] = [];
@@ -116,7 +130,7 @@ export class FakeApi {
   private detail(conversationId: string): ConversationDetail {
     const s = this.conversations.find((c) => c.id === conversationId)!;
     return {
-      conversation: { ...s, settings: {}, activeRootId: null },
+      conversation: { ...s, settings: this.conversationSettings.get(conversationId) ?? {}, activeRootId: null },
       messages: this.paths.get(conversationId) ?? [],
       generatingMessageId: null,
     };
@@ -163,6 +177,11 @@ export class FakeApi {
       this.record("pinConversation", request);
       this.conversations = this.conversations.map((c) => (c.id === request.conversationId ? { ...c, pinned: request.pinned } : c));
       this.conversations.sort((a, b) => Number(b.pinned) - Number(a.pinned));
+      return this.detail(request.conversationId).conversation;
+    },
+    setConversationSampling: async (request) => {
+      this.record("setConversationSampling", request);
+      this.conversationSettings.set(request.conversationId, request.samplingPreset === "app" ? {} : { samplingPreset: request.samplingPreset });
       return this.detail(request.conversationId).conversation;
     },
     deleteConversation: async (request) => {

@@ -4,17 +4,37 @@ import { summarizeSpeed } from "../../renderer/src/lib/speed";
 const base = { tokens: 120, forwardPasses: 40, drafted: 100, accepted: 80, ms: 2000, tokensPerSecond: 60 };
 
 describe("summarizeSpeed", () => {
-  it("says how much faster and how much was drafted, and how that was estimated", () => {
-    const s = summarizeSpeed({ ...base, drafting: { on: true } });
+  it("shows the time ratio as the speed-up, and gives tokens per pass apart in the tooltip", () => {
+    const s = summarizeSpeed({ ...base, drafting: { on: true }, speedup: 2.14 });
     expect(s.rate).toBe("60.0 tok/s");
-    expect(s.speedup).toBe("3.0× faster");
+    expect(s.speedup).toBe("2.1× faster");
     expect(s.drafted).toBe("67% drafted from references");
-    expect(s.explanation).toContain("≈ passes saved");
-    expect(s.explanation).toContain("80 of 100 drafted tokens were kept");
+    expect(s.explanation).toContain("2.1× faster in time than plain decoding");
+    expect(s.explanation).toContain("3.0 tokens per forward pass");
+    expect(s.explanation).toContain("80 of 100 drafted tokens were kept; the text is exactly what plain decoding writes");
+  });
+
+  it("never shows tokens per pass as the speed-up: without a measured time ratio it claims none", () => {
+    const s = summarizeSpeed({ ...base, drafting: { on: true } });
+    expect(s.speedup).toBeNull();
+    expect(s.drafted).toBe("67% drafted from references");
+    expect(s.explanation).toContain("3.0 tokens per forward pass");
+  });
+
+  it("claims no speed-up when the time ratio shows none, though drafts were kept", () => {
+    const s = summarizeSpeed({ ...base, drafting: { on: true }, speedup: 0.96 });
+    expect(s.speedup).toBeNull();
+    expect(s.explanation).toContain("In time, 1.0× plain decoding's speed: no faster.");
+  });
+
+  it("says a sampled reply keeps the model's distribution", () => {
+    const sampling = { temperature: 0.7, topK: 40, topP: 0.95, minP: 0.05 };
+    const s = summarizeSpeed({ ...base, drafting: { on: true }, speedup: 1.8, sampling });
+    expect(s.explanation).toContain("sampled at temperature 0.7: drafting keeps the model's distribution");
   });
 
   it("claims no speedup when no drafted token was kept", () => {
-    const s = summarizeSpeed({ ...base, forwardPasses: 120, accepted: 0 });
+    const s = summarizeSpeed({ ...base, forwardPasses: 120, accepted: 0, speedup: 1 });
     expect(s.speedup).toBeNull();
     expect(s.drafted).toBeNull();
     expect(s.explanation).toContain("No drafted token was kept");

@@ -3,6 +3,7 @@ import type {
   Message,
   PathMessage,
   RepriseApi,
+  SamplingPreset,
   StreamCall,
   StreamEnd,
   StreamEvent,
@@ -48,6 +49,15 @@ export class ChatSession {
     try {
       this.apply(await this.api.getConversation({ conversationId: this.conversationId }));
       this.error = null;
+    } catch (error) {
+      this.error = (error as Error).message;
+    }
+  }
+
+  /** The conversation's own sampling preset ("app" follows the app's settings). */
+  async setSampling(samplingPreset: SamplingPreset | "app"): Promise<void> {
+    try {
+      this.conversation = await this.api.setConversationSampling({ conversationId: this.conversationId, samplingPreset });
     } catch (error) {
       this.error = (error as Error).message;
     }
