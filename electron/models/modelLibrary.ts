@@ -56,7 +56,8 @@ interface HeaderRead {
 /**
  * The models a user can get: the catalog with each model's size and fit on this machine (from the
  * GGUF's own metadata, for every file in the model cache), and the downloads into that cache. The
- * operations behind `modelCatalog`, `startDownload`, `listDownloads` and `cancelDownload`.
+ * operations behind `modelCatalog`, `checkModelFit`, `startDownload`, `listDownloads` and
+ * `cancelDownload`.
  */
 export class ModelLibrary {
   private readonly downloads = new Map<string, Running>();
@@ -101,13 +102,14 @@ export class ModelLibrary {
 
   async startDownload({ source }: StartDownloadRequest): Promise<DownloadStatus> {
     const { entry, fileName, url } = this.target(source);
-    const busy = [...this.downloads.values()].find((d) => d.status.fileName === fileName && this.isActive(d.status));
-    if (busy) throw new ApiError("conflict", `${fileName} is already downloading.`);
     // Never written over: it may be the model in use, and a user who wants it again can delete it first.
     const existing = path.join(this.options.dir, fileName);
     if (await fs.stat(existing).then((s) => s.isFile(), () => false)) {
       throw new ApiError("conflict", `${fileName} is already in the model cache (${existing}): choose Use to load it.`);
     }
+    // Checked and registered with no await between, so two requests for one file cannot both start.
+    const busy = [...this.downloads.values()].find((d) => d.status.fileName === fileName && this.isActive(d.status));
+    if (busy) throw new ApiError("conflict", `${fileName} is already downloading.`);
 
     const status: DownloadStatus = { id: randomUUID(), fileName, url, state: "downloading", receivedBytes: 0, totalBytes: null, path: null, error: null };
     const controller = new AbortController();

@@ -112,9 +112,11 @@ describe("downloads through the library", () => {
   it("downloads a catalog model into the cache, where the catalog then finds it and computes its fit", async () => {
     const dir = path.join(root, "download-ok");
     const library = new ModelLibrary({ dir, contextSize: 4096, catalog: [entry], origin: server.origin("ok") });
-    const started = await library.startDownload({ source: "smol" });
+    // Two requests for the same file at once (by id and by URI): one starts, the other is refused.
+    const [first, second] = await Promise.allSettled([library.startDownload({ source: "smol" }), library.startDownload({ source: entry.huggingFaceUri })]);
+    expect(second).toMatchObject({ status: "rejected", reason: { code: "conflict" } });
+    const started = (first as PromiseFulfilledResult<DownloadStatus>).value;
     expect(started).toMatchObject({ state: "downloading", fileName: defaultModel.fileName, url: defaultModel.huggingFaceUrl.replace("https://huggingface.co", server.origin("ok")) });
-    await expect(library.startDownload({ source: entry.huggingFaceUri })).rejects.toMatchObject({ code: "conflict" });
     const done = await settle(library, started.id);
     expect(done).toMatchObject({ state: "done", path: path.join(dir, defaultModel.fileName), receivedBytes: defaultModel.sizeBytes, error: null });
     expect(await fs.readdir(dir)).toEqual([defaultModel.fileName]);
