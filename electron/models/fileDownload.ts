@@ -151,7 +151,18 @@ export async function downloadFile(options: FileDownloadOptions): Promise<Downlo
   try {
     for (;;) {
       let offset = await sizeOf(partial);
-      const { response, sha256 } = await open(options, offset);
+      let opened: Opened;
+      try {
+        opened = await open(options, offset);
+      } catch (error) {
+        if (error instanceof DownloadError || isAbort(error, signal)) throw error;
+        if (attemptsLeft-- <= 0) {
+          const reason = ((error as Error).cause as Error | undefined)?.message ?? (error as Error).message;
+          throw new DownloadError("network", `Could not reach ${new URL(options.url).host} (${reason}). Check the connection and try again.`);
+        }
+        continue;
+      }
+      const { response, sha256 } = opened;
       expected ??= sha256;
       if (response.status === 416) {
         // The partial file is not a prefix the server can continue (it changed upstream): start again.

@@ -1,4 +1,6 @@
 import fs from "node:fs/promises";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -125,6 +127,17 @@ describe("downloading a model file", () => {
     );
     expect(error.reason).toBe("disk_full");
     expect(error.message).toMatch(/disk is full.*98 MB/);
+    expect(await filesLeft()).toEqual([]);
+  });
+
+  it("an unreachable server says it could not be reached and leaves nothing", async () => {
+    const closed = http.createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(download("ok", { url: `http://127.0.0.1:${port}/owner/repo/resolve/main/model.gguf`, resumeAttempts: 1 }).result);
+    expect(error.reason).toBe("network");
+    expect(error.message).toMatch(new RegExp(`Could not reach 127\\.0\\.0\\.1:${port} \\(.*ECONNREFUSED.*\\)`));
     expect(await filesLeft()).toEqual([]);
   });
 
