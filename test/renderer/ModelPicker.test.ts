@@ -37,6 +37,7 @@ describe("the model catalog on the first-run screen", () => {
     expect(within(smol).queryByText("Recommended")).toBeNull();
     expect(within(smol).getByRole("button", { name: "Use" })).toBeTruthy();
 
+    expect(screen.queryByText(/No recommendation yet/)).toBeNull();
     const qwen4 = await entry(/Qwen3 4B/);
     expect(within(qwen4).getByText("Recommended")).toBeTruthy();
     expect(qwen4.textContent).toContain("Download about 2.5 GB");
@@ -49,6 +50,13 @@ describe("the model catalog on the first-run screen", () => {
     const gemma = await entry(/Gemma 3 270M/);
     expect(within(gemma).getByText("Base model")).toBeTruthy();
     expect(gemma.textContent).toMatch(/continues the text it is given rather than answering it.*Instruct model/);
+  });
+
+  it("says why there is no recommendation when no model's fit is known", async () => {
+    fake.catalog = { ...fake.catalog, models: fake.catalog.models.map((m) => ({ ...m, fit: null, recommended: false })) };
+    firstRun();
+    expect(await screen.findByText(/No recommendation yet: how a model fits is read from its file's header/)).toBeTruthy();
+    expect(screen.queryByText("Recommended")).toBeNull();
   });
 
   it("uses a model that is already in the cache", async () => {
