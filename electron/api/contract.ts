@@ -116,8 +116,8 @@ export interface CatalogModelView {
   name: string;
   description: string;
   kind: ModelKind;
-  /** `hf:` URI of the file; pass it (or `id`) to startDownload. */
-  source: string;
+  /** `hf:` URI of the file; pass it (or `id`) to startDownload. Null for a file that is only in the model cache. */
+  source: string | null;
   fileName: string;
   /** Download size in bytes; `downloadBytesExact` false means as the repository lists it, rounded. */
   downloadBytes: number;

@@ -74,7 +74,7 @@ export class ModelLibrary {
 
   async modelCatalog(_request: EmptyRequest = {}): Promise<ModelCatalogView> {
     const llama = await this.llama();
-    const models = await Promise.all(this.catalog.map((entry) => this.view(entry, llama)));
+    const models = [...(await Promise.all(this.catalog.map((entry) => this.view(entry, llama)))), ...(await this.cachedOthers(llama))];
     const recommended = recommend(models);
     return {
       machine: await machine(llama),
@@ -202,6 +202,37 @@ export class ModelLibrary {
     } catch (error) {
       return { ...base, localPath, fit: null, fitUnknownReason: `The file could not be read as a GGUF model: ${(error as Error).message}` };
     }
+  }
+
+  /**
+   * GGUF files in the model cache that the catalog does not name (downloaded from a pasted address,
+   * or put there by hand), scored like the rest; files that cannot be read as GGUF are left out.
+   */
+  private async cachedOthers(llama: Llama): Promise<Omit<CatalogModelView, "recommended">[]> {
+    const named = new Set(this.catalog.map((e) => e.fileName));
+    const names = (await fs.readdir(this.options.dir).catch(() => [] as string[])).filter((n) => /\.gguf$/i.test(n) && !named.has(n)).sort();
+    const views = await Promise.all(
+      names.map(async (fileName) => {
+        const localPath = path.join(this.options.dir, fileName);
+        const header = await this.header(localPath);
+        const info = await header?.info.catch(() => null);
+        if (!header || !info) return null;
+        return {
+          id: `cache:${fileName}`,
+          name: fileName,
+          description: "In the model cache on this computer.",
+          kind: modelKind(info),
+          source: null,
+          fileName,
+          downloadBytes: header.sizeBytes,
+          downloadBytesExact: true,
+          localPath,
+          fit: await modelFit(info, llama, this.options.contextSize),
+          fitUnknownReason: null,
+        };
+      }),
+    );
+    return views.filter((v) => v !== null);
   }
 
   /** The file's GGUF header, read once per size and modification time; null when the file is not there. */

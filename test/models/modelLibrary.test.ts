@@ -66,6 +66,26 @@ describe("the model catalog", () => {
     expect(catalog.models[0]?.fit?.level).toBe("good");
   });
 
+  it("lists the other GGUFs in the cache, scored from their files, and leaves out what is not a model", async () => {
+    const dir = await cacheWith("others", []);
+    await fs.symlink(await testModelPath(defaultModel), path.join(dir, "pasted-model.gguf"));
+    await fs.symlink(await testModelPath(secondArchitectureModel), path.join(dir, "Other-Base.GGUF"));
+    await fs.writeFile(path.join(dir, "broken.gguf"), "not a model");
+    await fs.writeFile(path.join(dir, "notes.txt"), "hello");
+    await fs.writeFile(path.join(dir, "half.gguf.download"), "GGUF");
+    const catalog = await new ModelLibrary({ dir, contextSize: 4096, catalog: [modelCatalog[1]!] }).modelCatalog({});
+    expect(catalog.models.map((m) => m.id)).toEqual([modelCatalog[1]!.id, "cache:Other-Base.GGUF", "cache:pasted-model.gguf"]);
+    expect(catalog.models[1]).toMatchObject({ kind: "base", source: null, localPath: path.join(dir, "Other-Base.GGUF"), recommended: false });
+    expect(catalog.models[2]).toMatchObject({
+      kind: "chat",
+      source: null,
+      downloadBytes: defaultModel.sizeBytes,
+      downloadBytesExact: true,
+      recommended: true,
+      fit: { level: "good" },
+    });
+  });
+
   it("says why the fit is unknown when a cached file is not a GGUF", async () => {
     const dir = path.join(root, "broken");
     await fs.mkdir(dir);
