@@ -38,7 +38,6 @@ export interface FileDownloadOptions {
   resumeAttempts?: number;
   /** Writes one chunk; tests inject a failing one to stand for a full disk. */
   write?: (file: fs.FileHandle, chunk: Uint8Array) => Promise<unknown>;
-  fetch?: typeof fetch;
 }
 
 export interface DownloadedFile {
@@ -53,7 +52,7 @@ const maxRedirects = 5;
 const sha256Pattern = /^[0-9a-f]{64}$/;
 
 /** While downloading, the file has this name: not a `.gguf`, so nothing takes it for a model. */
-export function partialName(fileName: string): string {
+function partialName(fileName: string): string {
   return `${fileName}.download`;
 }
 
@@ -95,11 +94,10 @@ interface Opened {
 
 /** Requests the file from `offset` on, following redirects by hand so the first hop's headers (the sha256) are kept. */
 async function open(options: FileDownloadOptions, offset: number): Promise<Opened> {
-  const fetchFile = options.fetch ?? fetch;
   let url = options.url;
   let sha256: string | null = null;
   for (let hop = 0; hop <= maxRedirects; hop++) {
-    const response = await fetchFile(url, {
+    const response = await fetch(url, {
       redirect: "manual",
       signal: options.signal,
       headers: offset > 0 ? { range: `bytes=${offset}-` } : {},

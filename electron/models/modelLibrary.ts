@@ -25,7 +25,6 @@ export interface ModelLibraryOptions {
   /** Tokens of context the fit is estimated for: the app's context size. */
   contextSize: number;
   catalog?: readonly CatalogEntry[];
-  llama?: () => Promise<Llama>;
   /** Where Hugging Face's files are served; tests point it at a server on 127.0.0.1. */
   origin?: string;
 }
@@ -65,15 +64,13 @@ export class ModelLibrary {
   /** Headers read from Hugging Face on the user's request, by URL: the catalog shows their fit from then on. */
   private readonly remoteHeaders = new Map<string, GgufFileInfo>();
   private readonly catalog: readonly CatalogEntry[];
-  private readonly llama: () => Promise<Llama>;
 
   constructor(private readonly options: ModelLibraryOptions) {
     this.catalog = options.catalog ?? modelCatalog;
-    this.llama = options.llama ?? sharedLlama;
   }
 
   async modelCatalog(_request: EmptyRequest = {}): Promise<ModelCatalogView> {
-    const llama = await this.llama();
+    const llama = await sharedLlama();
     const models = [...(await Promise.all(this.catalog.map((entry) => this.view(entry, llama)))), ...(await this.cachedOthers(llama))];
     const recommended = recommend(models);
     return {
@@ -97,7 +94,7 @@ export class ModelLibrary {
       }
       this.remoteHeaders.set(url, info);
     }
-    return { fileName, kind: modelKind(info), fit: await modelFit(info, await this.llama(), this.options.contextSize) };
+    return { fileName, kind: modelKind(info), fit: await modelFit(info, await sharedLlama(), this.options.contextSize) };
   }
 
   async startDownload({ source }: StartDownloadRequest): Promise<DownloadStatus> {
