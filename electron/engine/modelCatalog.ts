@@ -90,9 +90,10 @@ function hfEntry(id: string, name: string, description: string, repo: string, fi
 
 /**
  * Instruction-tuned GGUFs people run for local chat, smallest first, from their publishers' repos
- * or the best-known quantizers' (the Qwen3 and Llama 3.2 3B repos are those of node-llama-cpp's own
- * recommended-models list, as single files at Q4_K_M, or Q8_0 where the publisher ships only that).
- * Gemma 3 270M closes the list as what it is, a base model.
+ * or the best-known quantizers' (the Qwen3 0.6B, 4B and 8B repos are those of node-llama-cpp's own
+ * recommended-models list), as single files at Q4_K_M, or Q8_0 where the publisher ships only that.
+ * Gemma 3 270M closes the list as what it is, a base model. How well each fits a machine is not
+ * written here: it comes from the file's own header (electron/models/catalogFit.ts).
  */
 export const modelCatalog: readonly CatalogEntry[] = [
   fromTestModel(defaultModel, "SmolLM2 135M Instruct (Q4_1)", "Tiny and quick on any computer; simple answers only.", "chat"),
@@ -101,9 +102,9 @@ export const modelCatalog: readonly CatalogEntry[] = [
   hfEntry("llama-3.2-1b-instruct-q4_k_m", "Llama 3.2 1B Instruct (Q4_K_M)", "Meta's small chat model.", "bartowski/Llama-3.2-1B-Instruct-GGUF", "Llama-3.2-1B-Instruct-Q4_K_M.gguf", 808_000_000),
   hfEntry("qwen3-1.7b-q4_k_m", "Qwen3 1.7B (Q4_K_M)", "Thinks before it answers; good at reasoning for its size.", "unsloth/Qwen3-1.7B-GGUF", "Qwen3-1.7B-Q4_K_M.gguf", 1_107_000_000),
   hfEntry("llama-3.2-3b-instruct-q4_k_m", "Llama 3.2 3B Instruct (Q4_K_M)", "Meta's mid-size chat model; a good everyday assistant.", "bartowski/Llama-3.2-3B-Instruct-GGUF", "Llama-3.2-3B-Instruct-Q4_K_M.gguf", 2_020_000_000),
-  hfEntry("qwen3-4b-q4_k_m", "Qwen3 4B (Q4_K_M)", "Strong reasoning and writing; needs a recent computer.", "Qwen/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf", 2_500_000_000),
+  hfEntry("qwen3-4b-q4_k_m", "Qwen3 4B (Q4_K_M)", "Strong reasoning and writing for its size.", "Qwen/Qwen3-4B-GGUF", "Qwen3-4B-Q4_K_M.gguf", 2_500_000_000),
   hfEntry("gemma-3-4b-it-q4_k_m", "Gemma 3 4B Instruct (Q4_K_M)", "Google's mid-size chat model; many languages.", "unsloth/gemma-3-4b-it-GGUF", "gemma-3-4b-it-Q4_K_M.gguf", 2_490_000_000),
-  hfEntry("qwen3-8b-q4_k_m", "Qwen3 8B (Q4_K_M)", "The largest here: best answers, wants 8 GB of memory or a GPU.", "Qwen/Qwen3-8B-GGUF", "Qwen3-8B-Q4_K_M.gguf", 5_030_000_000),
+  hfEntry("qwen3-8b-q4_k_m", "Qwen3 8B (Q4_K_M)", "The largest here: the best answers, and the slowest.", "Qwen/Qwen3-8B-GGUF", "Qwen3-8B-Q4_K_M.gguf", 5_030_000_000),
   fromTestModel(
     secondArchitectureModel,
     "Gemma 3 270M (base model, Q4_K_M)",
