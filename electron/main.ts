@@ -1,7 +1,7 @@
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { app, BrowserWindow, dialog, ipcMain, Menu, nativeTheme, screen, session, shell } from "electron";
-import { modelCacheDir, userDataDir } from "./paths";
+import { userDataDir } from "./paths";
 import { menuCommandChannel } from "./shell/channels";
 import { contentSecurityPolicy } from "./shell/csp";
 import { openDesktopService, type DesktopService } from "./shell/desktopService";
@@ -81,7 +81,7 @@ async function start(): Promise<void> {
   lockDownRequests(contents, contentSecurityPolicy, appUrl);
   app.on("web-contents-created", (_event, webContents) => hardenWebContents(webContents, { appUrl, openExternal }));
   registerApiHandlers(ipcMain, service.api, isTrustedSender);
-  registerShellHandlers(ipcMain, { dialog, window: () => mainWindow, modelDir: modelCacheDir(), isTrustedSender });
+  registerShellHandlers(ipcMain, { dialog, window: () => mainWindow, isTrustedSender });
   installMenu();
 
   mainWindow = createMainWindow();

@@ -3,16 +3,12 @@ import { isStreamOperation, operationNames, type OperationName, type StreamEnd, 
 import {
   abortStreamChannel,
   apiChannelPrefix,
-  cancelModelDownloadChannel,
-  downloadModelChannel,
   menuCommandChannel,
   menuCommands,
-  modelDownloadProgressChannel,
   pickModelFileChannel,
   streamEventChannel,
   type IpcResult,
   type MenuCommand,
-  type ModelDownloadProgress,
   type RepriseBridge,
 } from "./shell/channels";
 
@@ -46,18 +42,6 @@ const bridge: RepriseBridge = {
   },
   pickModelFile() {
     return ipcRenderer.invoke(pickModelFileChannel) as Promise<string | null>;
-  },
-  async downloadModel(onProgress) {
-    const listener = (_event: IpcRendererEvent, progress: ModelDownloadProgress): void => onProgress(progress);
-    ipcRenderer.on(modelDownloadProgressChannel, listener);
-    try {
-      return (await ipcRenderer.invoke(downloadModelChannel)) as IpcResult<string>;
-    } finally {
-      ipcRenderer.removeListener(modelDownloadProgressChannel, listener);
-    }
-  },
-  cancelModelDownload() {
-    ipcRenderer.send(cancelModelDownloadChannel);
   },
   onMenuCommand(listener) {
     const handler = (_event: IpcRendererEvent, command: MenuCommand): void => {

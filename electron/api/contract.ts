@@ -84,7 +84,91 @@ export interface ModelStatus {
   /** Tokens one conversation can hold (prompt and reply), as loaded. */
   contextSize: number | null;
   threads: number | null;
+  /**
+   * From the GGUF's metadata once loaded: "chat" when it has a chat template, "base" when it has none
+   * (it continues text rather than answers: tell the user and point to an instruct model); null before.
+   */
+  kind: ModelKind | null;
   busy: BusyState;
+}
+
+export type ModelKind = "chat" | "base";
+
+/**
+ * How well a model fits this machine, by node-llama-cpp's configuration scoring at the app's context
+ * size: "good" runs well, "fair" runs but slowly or tight on memory, "poor" barely, "none" does not fit.
+ */
+export type FitLevel = "good" | "fair" | "poor" | "none";
+
+export interface ModelFit {
+  level: FitLevel;
+  /** node-llama-cpp's compatibility score, 0 to 1. */
+  score: number;
+  /** Memory the model and its context need at `contextSize` tokens, in bytes. */
+  ramBytes: number;
+  /** Of that, what goes to the GPU's memory, in bytes (0 without a GPU). */
+  vramBytes: number;
+  /** Tokens of context the estimate is for (the app's context size). */
+  contextSize: number;
+}
+
+export interface Machine {
+  ramBytes: number;
+  freeRamBytes: number;
+  /** 0 without a GPU. */
+  vramBytes: number;
+  /** The GPU backend llama.cpp uses ("cuda", "vulkan", "metal"), or null for the CPU only. */
+  gpu: string | null;
+}
+
+export interface CatalogModelView {
+  id: string;
+  name: string;
+  description: string;
+  kind: ModelKind;
+  /** `hf:` URI of the file; pass it (or `id`) to startDownload. Null for a file that is only in the model cache. */
+  source: string | null;
+  fileName: string;
+  /** Download size in bytes; `downloadBytesExact` false means as the repository lists it, rounded. */
+  downloadBytes: number;
+  downloadBytesExact: boolean;
+  /** Where the file is in the model cache, when it is there (then selectModel can load it). */
+  localPath: string | null;
+  /** Computed from the GGUF's metadata; null until its header could be read (e.g. not downloaded, offline). */
+  fit: ModelFit | null;
+  /** Why `fit` is null, for the user. */
+  fitUnknownReason: string | null;
+  /** The best fit for this machine among the chat models whose fit is known. */
+  recommended: boolean;
+}
+
+export interface ModelFitCheck {
+  fileName: string;
+  kind: ModelKind;
+  fit: ModelFit;
+}
+
+export interface ModelCatalogView {
+  machine: Machine;
+  models: CatalogModelView[];
+}
+
+export type DownloadState = "downloading" | "verifying" | "done" | "failed" | "cancelled";
+
+export interface DownloadStatus {
+  id: string;
+  /** The file's name in the model cache. */
+  fileName: string;
+  /** The address it comes from. */
+  url: string;
+  state: DownloadState;
+  receivedBytes: number;
+  /** Null until the server said how big the file is. */
+  totalBytes: number | null;
+  /** For "done": the verified model file, ready for selectModel. */
+  path: string | null;
+  /** For "failed": what went wrong and what to do, for the user. */
+  error: string | null;
 }
 
 export type DraftingMode = "reference" | "off";
@@ -277,6 +361,17 @@ export interface SelectModelRequest {
   path: string;
 }
 export type UpdateSettingsRequest = Partial<Settings>;
+export interface StartDownloadRequest {
+  /** A catalog model's id, its `hf:` URI, or a pasted Hugging Face file URL. */
+  source: string;
+}
+export interface CheckModelFitRequest {
+  /** A catalog model's id, its `hf:` URI, or a pasted Hugging Face file URL. */
+  source: string;
+}
+export interface DownloadRequest {
+  downloadId: string;
+}
 export interface ExportRequest {
   /** The conversations to export; absent for all (JSON only). */
   conversationIds?: string[];
@@ -320,6 +415,22 @@ export interface RepriseApi {
   modelStatus(request: EmptyRequest): Promise<ModelStatus>;
   /** Loads another model file; resolves when it is ready (or with state "error" and the reason). */
   selectModel(request: SelectModelRequest): Promise<ModelStatus>;
+  /** The models offered for download, with their size and how well each fits this machine. */
+  modelCatalog(request: EmptyRequest): Promise<ModelCatalogView>;
+  /**
+   * Reads a model's GGUF header from Hugging Face (needs the internet; only on the user's request)
+   * and says how it would fit this machine; the catalog shows that fit from then on.
+   */
+  checkModelFit(request: CheckModelFitRequest): Promise<ModelFitCheck>;
+  /**
+   * Starts downloading a model into the model cache and returns at once; follow it with
+   * listDownloads. The file keeps a temporary name until its sha256 is checked.
+   */
+  startDownload(request: StartDownloadRequest): Promise<DownloadStatus>;
+  /** Downloads of this run, newest first, with their progress. */
+  listDownloads(request: EmptyRequest): Promise<{ downloads: DownloadStatus[] }>;
+  /** Stops a download and removes its partial file. */
+  cancelDownload(request: DownloadRequest): Promise<DownloadStatus>;
   getSettings(request: EmptyRequest): Promise<Settings>;
   updateSettings(request: UpdateSettingsRequest): Promise<Settings>;
   health(request: EmptyRequest): Promise<Health>;
@@ -440,6 +551,11 @@ export const operations = {
   },
   modelStatus: { method: "GET", path: "/api/model", request: empty },
   selectModel: { method: "POST", path: "/api/model", request: object({ path: string({ min: 1, max: 4096 }) }) },
+  modelCatalog: { method: "GET", path: "/api/models/catalog", request: empty },
+  checkModelFit: { method: "POST", path: "/api/models/fit", request: object({ source: string({ min: 1, max: 2048 }) }) },
+  startDownload: { method: "POST", path: "/api/downloads", request: object({ source: string({ min: 1, max: 2048 }) }) },
+  listDownloads: { method: "GET", path: "/api/downloads", request: empty },
+  cancelDownload: { method: "POST", path: "/api/downloads/:downloadId/cancel", request: object({ downloadId: id }) },
   getSettings: { method: "GET", path: "/api/settings", request: empty },
   updateSettings: {
     method: "PATCH",

@@ -10,6 +10,8 @@ export const errorStatus = {
   payload_too_large: 413,
   /** No model is loaded (missing file, failed load): the message says why and what to do. */
   model_unavailable: 503,
+  /** Hugging Face could not be reached or refused (offline, a missing file): the message says which. */
+  upstream_failed: 502,
   internal: 500,
 } as const;
 

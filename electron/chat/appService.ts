@@ -4,6 +4,7 @@ import { BadDatabaseError, Store } from "../../db/index";
 import type { ModelStatus } from "../api/contract";
 import type { EngineOptions } from "../engine/engine";
 import { ModelFileError } from "../engine/modelFile";
+import type { ModelLibrary } from "../models/modelLibrary";
 import { ChatService } from "./chatService";
 import { ModelHost } from "./modelHost";
 import { SettingsStore } from "./settings";
@@ -31,6 +32,8 @@ export interface AppServiceOptions {
   assumedCost?: EngineOptions["assumedCost"];
   /** How many conversations keep their evaluated state in memory (see ChatServiceOptions). */
   cachedChats?: number;
+  /** The model catalog and downloads; by default over the user's model cache (see ChatServiceOptions). */
+  library?: ModelLibrary;
 }
 
 export interface AppService {
@@ -95,6 +98,7 @@ export function openAppService(options: AppServiceOptions): AppService {
     models,
     settings,
     cachedChats: options.cachedChats,
+    library: options.library,
     stateDir: path.join(options.dataDir, "state"),
     version: options.version,
   });

@@ -5,7 +5,10 @@ import type {
   BusyState,
   ConversationDetail,
   ConversationRequest,
+  CheckModelFitRequest,
   CreateConversationRequest,
+  DownloadRequest,
+  DownloadStatus,
   EditMessageRequest,
   EmptyRequest,
   ExportRequest,
@@ -15,6 +18,8 @@ import type {
   ImportSummary,
   ListConversationsRequest,
   MessageRequest,
+  ModelCatalogView,
+  ModelFitCheck,
   ModelStatus,
   Page,
   PinConversationRequest,
@@ -26,6 +31,7 @@ import type {
   SendMessageRequest,
   SetConversationSamplingRequest,
   Settings,
+  StartDownloadRequest,
   StreamEnd,
   StreamEvent,
   SwitchBranchRequest,
@@ -36,6 +42,8 @@ import { ApiError } from "../api/errors";
 import { JsonTooDeepError, parseJson } from "../api/json";
 import type { ChatTurn, Drafting, Reply } from "../engine/engine";
 import { ModelFileError } from "../engine/modelFile";
+import { ModelLibrary } from "../models/modelLibrary";
+import { modelCacheDir } from "../paths";
 import { toApiError } from "./apiError";
 import { ChatCache } from "./chatCache";
 import type { ModelHost } from "./modelHost";
@@ -62,6 +70,8 @@ export interface ChatServiceOptions {
   /** Milliseconds between writes of a streaming reply's partial text. */
   persistIntervalMs?: number;
   version?: string;
+  /** The model catalog and downloads; by default over the user's model cache. */
+  library?: ModelLibrary;
 }
 
 /** A reply that is generating or waiting for the model. */
@@ -88,10 +98,12 @@ export class ChatService implements RepriseApi {
   private readonly runner: ReplyRunner;
   private readonly active = new Map<string, ActiveReply>();
   private readonly version: string;
+  private readonly library: ModelLibrary;
 
   constructor(options: ChatServiceOptions) {
     this.store = options.store;
     this.models = options.models;
+    this.library = options.library ?? new ModelLibrary({ dir: modelCacheDir(), contextSize: options.models.contextSize });
     this.settings = options.settings;
     this.chats = new ChatCache(options.cachedChats ?? 3, options.stateDir ? new StateFiles(options.stateDir) : null);
     this.version = options.version ?? "0.0.0";
@@ -259,6 +271,26 @@ export class ChatService implements RepriseApi {
     return this.modelStatus();
   }
 
+  async modelCatalog(request: EmptyRequest = {}): Promise<ModelCatalogView> {
+    return this.library.modelCatalog(request);
+  }
+
+  async checkModelFit(request: CheckModelFitRequest): Promise<ModelFitCheck> {
+    return this.library.checkModelFit(request);
+  }
+
+  async startDownload(request: StartDownloadRequest): Promise<DownloadStatus> {
+    return this.library.startDownload(request);
+  }
+
+  async listDownloads(request: EmptyRequest = {}): Promise<{ downloads: DownloadStatus[] }> {
+    return this.library.listDownloads(request);
+  }
+
+  async cancelDownload(request: DownloadRequest): Promise<DownloadStatus> {
+    return this.library.cancelDownload(request);
+  }
+
   async getSettings(_request: EmptyRequest = {}): Promise<Settings> {
     return this.settings.get();
   }
@@ -373,6 +405,7 @@ export class ChatService implements RepriseApi {
   async close(): Promise<void> {
     for (const reply of this.active.values()) reply.controller.abort();
     await Promise.all([...this.active.values()].map((r) => r.finished));
+    await this.library.close();
     await this.chats.clear();
     await this.models.dispose();
   }

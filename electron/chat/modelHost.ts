@@ -3,6 +3,7 @@ import type { ModelState, ModelStatus } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { Engine, type EngineOptions } from "../engine/engine";
 import { ModelFileError, validateModelFile } from "../engine/modelFile";
+import { modelKind } from "../models/catalogFit";
 
 export type ModelLoadOptions = Omit<EngineOptions, "modelPath"> & { contextSize: number };
 
@@ -104,6 +105,7 @@ export class ModelHost {
       message: this.message,
       contextSize: this.state === "ready" ? this.loadedContextSize : null,
       threads: this.current?.threads ?? null,
+      kind: this.current ? modelKind(this.current.model.fileInfo) : null,
       busy,
     };
   }

@@ -13,10 +13,6 @@ export const streamEventChannel = "reprise:stream-event";
 export const abortStreamChannel = "reprise:abort-stream";
 
 export const pickModelFileChannel = "reprise:shell:pick-model-file";
-export const downloadModelChannel = "reprise:shell:download-model";
-export const cancelModelDownloadChannel = "reprise:shell:cancel-model-download";
-/** main → page: ModelDownloadProgress while a download runs. */
-export const modelDownloadProgressChannel = "reprise:shell:model-download-progress";
 /** main → page: a MenuCommand chosen from the app menu or its shortcut. */
 export const menuCommandChannel = "reprise:shell:menu-command";
 
@@ -25,11 +21,6 @@ export type MenuCommand = (typeof menuCommands)[number];
 
 /** Every reply crosses IPC as a result, not a rejection: Electron keeps only an Error's message, and the page needs the code. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: ErrorBody };
-
-export interface ModelDownloadProgress {
-  doneBytes: number;
-  totalBytes: number;
-}
 
 /** What the preload puts on `window.reprise`. */
 export interface RepriseBridge {
@@ -44,8 +35,5 @@ export interface RepriseBridge {
   abortStream(streamId: string): void;
   /** Shows the system's file picker for a .gguf file; the chosen path, or null if cancelled. */
   pickModelFile(): Promise<string | null>;
-  /** Downloads the recommended model into the model cache; resolves with its path (the page then selects it). */
-  downloadModel(onProgress: (progress: ModelDownloadProgress) => void): Promise<IpcResult<string>>;
-  cancelModelDownload(): void;
   onMenuCommand(listener: (command: MenuCommand) => void): () => void;
 }

@@ -6,6 +6,7 @@ import type { SamplingPreset, StreamEnd, StreamEvent } from "../../electron/api/
 import { openAppService } from "../../electron/chat/appService";
 import type { ChatService } from "../../electron/chat/chatService";
 import type { ModelHost } from "../../electron/chat/modelHost";
+import type { ModelLibrary } from "../../electron/models/modelLibrary";
 import { testModelPath } from "../helpers/model";
 
 export interface TestService {
@@ -32,6 +33,7 @@ export async function startService(
     cachedChats?: number;
     /** Where the engine keeps its measured cost curve (the model cache by default). */
     cacheDir?: string;
+    library?: ModelLibrary;
   } = {},
 ): Promise<TestService> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-chat-"));
@@ -45,6 +47,7 @@ export async function startService(
     version: "test",
     cacheDir: options.cacheDir,
     cachedChats: options.cachedChats,
+    library: options.library,
   });
   const status = await app.start();
   if ((options.model ?? true) && status.state !== "ready") throw new Error(`Test model did not load: ${status.message}`);

@@ -13,7 +13,7 @@ export const root = path.resolve(import.meta.dirname, "../..");
 export const screenshotDir = path.join(root, "test-results", "screenshots");
 
 /** Everything the built UI is made from: when any of it is newer than the build, build again. */
-const uiSources = ["renderer", "electron/api", "electron/shell/channels.ts", "build/electron.vite.config.ts"];
+const uiSources = ["renderer", "electron/api", "electron/models/modelSource.ts", "electron/shell/channels.ts", "build/electron.vite.config.ts"];
 
 function newestMtime(entry: string): number {
   const stat = fs.statSync(entry);

@@ -12,8 +12,6 @@ function host(fake: FakeApi): Host {
     kind: "browser",
     api: fake.api,
     pickModelFile: null,
-    downloadModel: null,
-    cancelModelDownload: () => {},
     onMenuCommand: () => () => {},
   };
 }

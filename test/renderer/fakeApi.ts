@@ -2,7 +2,9 @@ import {
   ApiError,
   type ConversationDetail,
   type ConversationSummary,
+  type DownloadStatus,
   type Message,
+  type ModelCatalogView,
   type MessageStats,
   type ModelStatus,
   type PathMessage,
@@ -56,6 +58,21 @@ export function stats(partial: Partial<MessageStats> = {}): MessageStats {
   };
 }
 
+function catalogModel(partial: Partial<ModelCatalogView["models"][number]> & { id: string; name: string; fileName: string }): ModelCatalogView["models"][number] {
+  return {
+    description: "A model.",
+    kind: "chat",
+    source: `hf:someone/repo/${partial.fileName}`,
+    downloadBytes: 1e9,
+    downloadBytesExact: false,
+    localPath: null,
+    fit: null,
+    fitUnknownReason: partial.fit ? null : "Memory need not known until it is downloaded (or Check fit reads it online).",
+    recommended: false,
+    ...partial,
+  };
+}
+
 function summary(id: string, title: string, pinned = false): ConversationSummary {
   return { id, title, createdAt: now, updatedAt: now, model: null, pinned, messageCount: 0 };
 }
@@ -74,8 +91,20 @@ export class FakeApi {
     message: null,
     contextSize: 4096,
     threads: 2,
+    kind: "chat",
     busy: { generating: null, queued: [] },
   };
+  catalog: ModelCatalogView = {
+    machine: { ramBytes: 16e9, freeRamBytes: 12e9, vramBytes: 0, gpu: null },
+    models: [
+      catalogModel({ id: "smol", name: "SmolLM2 135M Instruct (Q4_1)", fileName: "smol.gguf", downloadBytes: 98_362_432, downloadBytesExact: true, localPath: "/cache/smol.gguf", fit: { level: "good", score: 1, ramBytes: 294e6, vramBytes: 0, contextSize: 4096 } }),
+      catalogModel({ id: "qwen3-4b", name: "Qwen3 4B (Q4_K_M)", fileName: "Qwen3-4B-Q4_K_M.gguf", downloadBytes: 2.5e9, recommended: true, fit: { level: "fair", score: 0.8, ramBytes: 3.1e9, vramBytes: 0, contextSize: 4096 } }),
+      catalogModel({ id: "qwen3-8b", name: "Qwen3 8B (Q4_K_M)", fileName: "Qwen3-8B-Q4_K_M.gguf", downloadBytes: 5.03e9 }),
+      catalogModel({ id: "gemma-270m", name: "Gemma 3 270M (base model)", kind: "base", fileName: "gemma.gguf", downloadBytes: 253e6, downloadBytesExact: true }),
+    ],
+  };
+  /** What listDownloads answers: tests move a download along by editing it. */
+  downloads: DownloadStatus[] = [];
   settings: Settings = {
     maxTokens: 64,
     samplingPreset: "model",
@@ -190,6 +219,39 @@ export class FakeApi {
       this.record("selectModel", request);
       this.model = { ...this.model, state: "ready", path: request.path, name: "picked.gguf", message: null };
       return this.model;
+    },
+    modelCatalog: async () => this.catalog,
+    checkModelFit: async (request) => {
+      this.record("checkModelFit", request);
+      const model = this.catalog.models.find((m) => m.id === request.source);
+      const fit = { level: "none" as const, score: 0, ramBytes: 40e9, vramBytes: 0, contextSize: 4096 };
+      if (model) this.catalog = { ...this.catalog, models: this.catalog.models.map((m) => (m === model ? { ...m, fit, fitUnknownReason: null } : m)) };
+      return { fileName: model?.fileName ?? request.source.slice(request.source.lastIndexOf("/") + 1), kind: "chat", fit };
+    },
+    startDownload: async (request) => {
+      this.record("startDownload", request);
+      const model = this.catalog.models.find((m) => m.id === request.source);
+      const fileName = model?.fileName ?? request.source.slice(request.source.lastIndexOf("/") + 1);
+      const status: DownloadStatus = {
+        id: `d${this.downloads.length + 1}`,
+        fileName,
+        url: `https://huggingface.co/someone/repo/resolve/main/${fileName}`,
+        state: "downloading",
+        receivedBytes: 0,
+        totalBytes: null,
+        path: null,
+        error: null,
+      };
+      this.downloads.unshift(status);
+      return { ...status };
+    },
+    listDownloads: async () => ({ downloads: this.downloads.map((d) => ({ ...d })) }),
+    cancelDownload: async (request) => {
+      this.record("cancelDownload", request);
+      const status = this.downloads.find((d) => d.id === request.downloadId);
+      if (!status) throw new ApiError("not_found", "There is no such download.");
+      Object.assign(status, { state: "cancelled" });
+      return { ...status };
     },
     getSettings: async () => this.settings,
     updateSettings: async (request) => {

@@ -17,8 +17,6 @@ function bridge(): RepriseBridge & { aborted: string[] } {
     }),
     abortStream: (id: string) => aborted.push(id),
     pickModelFile: async () => null,
-    downloadModel: async () => ({ ok: true as const, value: "" }),
-    cancelModelDownload: () => {},
     onMenuCommand: () => () => {},
   };
 }

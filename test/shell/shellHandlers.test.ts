@@ -1,12 +1,6 @@
-import type { BrowserWindow, IpcMainEvent } from "electron";
+import type { BrowserWindow } from "electron";
 import { describe, expect, it, vi } from "vitest";
-import {
-  cancelModelDownloadChannel,
-  downloadModelChannel,
-  modelDownloadProgressChannel,
-  pickModelFileChannel,
-} from "../../electron/shell/channels";
-import type { ModelDownloadOptions } from "../../electron/shell/modelDownload";
+import { pickModelFileChannel } from "../../electron/shell/channels";
 import { registerShellHandlers } from "../../electron/shell/shellHandlers";
 import { FakeIpcMain, FakeSender, invokeEvent } from "./fakeIpc";
 
@@ -16,24 +10,12 @@ function setup(trusted = true) {
   const dialog = {
     showOpenDialog: vi.fn(async (..._args: unknown[]) => ({ canceled: false, filePaths: ["/models/picked.gguf"] })),
   };
-  let release: (() => void) | undefined;
-  const download = vi.fn(
-    (options: ModelDownloadOptions) =>
-      new Promise<string>((resolve, reject) => {
-        options.onProgress({ doneBytes: 10, totalBytes: 100 });
-        options.signal.addEventListener("abort", () => reject(new Error("aborted")));
-        release = () => resolve("/cache/models/gemma.gguf");
-      }),
-  );
-  registerShellHandlers(ipc.asIpcMain(), {
+  const unregister = registerShellHandlers(ipc.asIpcMain(), {
     dialog: dialog as unknown as Parameters<typeof registerShellHandlers>[1]["dialog"],
     window: () => ({}) as BrowserWindow,
-    modelDir: "/cache/models",
     isTrustedSender: () => trusted,
-    download,
   });
-  const event = invokeEvent(sender);
-  return { ipc, sender, dialog, download, event, release: () => release?.() };
+  return { ipc, dialog, event: invokeEvent(sender), unregister };
 }
 
 describe("shell handlers", () => {
@@ -44,32 +26,10 @@ describe("shell handlers", () => {
   });
 
   it("refuse arguments and untrusted pages", async () => {
-    const { ipc, event, dialog, download } = setup();
+    const { ipc, event, dialog } = setup();
     await expect(ipc.invoke(pickModelFileChannel, event, "/etc/passwd")).resolves.toBeNull();
-    await expect(ipc.invoke(downloadModelChannel, event, { uri: "https://evil.example/x.gguf" })).resolves.toMatchObject({
-      ok: false,
-      error: { code: "bad_request" },
-    });
     const untrusted = setup(false);
     await expect(untrusted.ipc.invoke(pickModelFileChannel, untrusted.event)).resolves.toBeNull();
     expect(dialog.showOpenDialog).not.toHaveBeenCalled();
-    expect(download).not.toHaveBeenCalled();
-  });
-
-  it("download the recommended model with progress, one at a time", async () => {
-    const { ipc, event, sender, release } = setup();
-    const first = ipc.invoke(downloadModelChannel, event);
-    await vi.waitFor(() => expect(sender.sent).toContainEqual({ channel: modelDownloadProgressChannel, args: [{ doneBytes: 10, totalBytes: 100 }] }));
-    await expect(ipc.invoke(downloadModelChannel, event)).resolves.toMatchObject({ ok: false, error: { code: "conflict" } });
-    release();
-    await expect(first).resolves.toEqual({ ok: true, value: "/cache/models/gemma.gguf" });
-  });
-
-  it("cancel a download", async () => {
-    const { ipc, event } = setup();
-    const pending = ipc.invoke(downloadModelChannel, event);
-    await vi.waitFor(() => expect(ipc.listenerCount(cancelModelDownloadChannel)).toBe(1));
-    ipc.emit(cancelModelDownloadChannel, event as unknown as IpcMainEvent);
-    await expect(pending).resolves.toEqual({ ok: false, error: { code: "conflict", error: "Download cancelled." } });
   });
 });
