@@ -37,6 +37,12 @@ interface Generation<M extends HistoryMessage> {
   overrides?: Partial<Pick<Settings, "maxTokens" | "temperature">>;
 }
 
+/** How the benchmark runs a reply: a drafting mode the API does not offer, and the reply's tokens. */
+export interface BenchRun {
+  drafting: Drafting;
+  onReply: (reply: Reply) => void;
+}
+
 interface Generated<M> {
   reply: Reply;
   stats: MessageStats;
@@ -62,7 +68,7 @@ export class ReplyRunner {
     answer: Message,
     onEvent: (event: StreamEvent) => void,
     signal: AbortSignal,
-    drafting?: Drafting,
+    bench?: BenchRun,
   ): Promise<StreamEnd> {
     const { store } = this.deps;
     if (signal.aborted) return this.interrupted(answer, onEvent);
@@ -73,7 +79,7 @@ export class ReplyRunner {
         stateKey: answer.conversationId,
         history: this.ancestors(answer),
         conversationId: answer.conversationId,
-        drafting,
+        drafting: bench?.drafting,
         signal,
         replyId: answer.id,
         onText: (piece, soFar) => {
@@ -83,6 +89,7 @@ export class ReplyRunner {
         },
       });
       writer.close();
+      bench?.onReply(reply);
       const message = store.finishMessage(answer.id, {
         status: reply.stopReason === "abort" ? "interrupted" : "complete",
         content: reply.text,

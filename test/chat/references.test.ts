@@ -76,13 +76,15 @@ describe("references from past answers", () => {
     expect(t.store.getTokens(before.message.id, t.models.engine().modelName)?.length).toBeGreaterThan(0);
   });
 
-  it("runs a reply with drafting off for the benchmark: no drafts, same text", async () => {
+  it("runs a reply with drafting off for the benchmark: no drafts, same text, and the token ids it produced", async () => {
     const third = await t.service.createConversation({});
-    const { end, stats } = await t.service.benchReply({ conversationId: third.id, text: question, drafting: "off" });
+    const { end, stats, tokens } = await t.service.benchReply({ conversationId: third.id, text: question, drafting: "off" });
     expect(end.type).toBe("done");
     expect(stats).toMatchObject({ drafted: 0, accepted: 0, drafting: { on: false } });
     const firstAnswer = (await t.service.listConversations({})).items.at(-1)!;
     const original = (await t.service.getConversation({ conversationId: firstAnswer.id })).messages[1]!;
     expect(end.type === "done" && end.message.content).toBe(original.content);
+    expect(tokens).toHaveLength(stats!.tokens);
+    expect(t.models.engine().detokenize(tokens!)).toBe(original.content);
   });
 });
