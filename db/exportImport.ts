@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { ImportError, NotFoundError } from "./errors.js";
+import { upgradeV1Span } from "./migrations.js";
 import { toConversation, toMessage } from "./rows.js";
 import type { ConversationRow, MessageRow } from "./rows.js";
 import { questionHash } from "./text.js";
@@ -8,7 +9,7 @@ import { ROLES, STATUSES } from "./types.js";
 import type { Conversation, DraftingInfo, JsonValue, Message, MessageStats, PathMessage } from "./types.js";
 
 export const EXPORT_FORMAT = "reprise.conversations";
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 
 export type ExportedMessage = Omit<Message, "conversationId">;
 
@@ -98,7 +99,7 @@ function optional<T>(obj: Json, key: string, path: string, check: (v: unknown) =
 const isDrafting = (v: unknown): v is DraftingInfo =>
   isObject(v) && (v["on"] === true ? Object.keys(v).length === 1 : v["on"] === false && isString(v["reason"]));
 
-function parseStats(v: unknown, path: string): MessageStats | null {
+function parseStats(v: unknown, path: string, version: number): MessageStats | null {
   if (v === null) return null;
   if (!isObject(v)) fail(path, "expected an object or null");
   const spans = field(v, "copiedSpans", path, Array.isArray, "an array");
@@ -112,12 +113,21 @@ function parseStats(v: unknown, path: string): MessageStats | null {
     copiedSpans: spans.map((s, i) => {
       const p = `${path}.copiedSpans[${i}]`;
       if (!isObject(s)) fail(p, "expected an object");
+      if (version === 1) {
+        return upgradeV1Span({
+          sourceId: field(s, "sourceId", p, isString, "a string"),
+          start: field(s, "start", p, isInteger, "an integer"),
+          end: field(s, "end", p, isInteger, "an integer"),
+          ...optional(s, "sourceStart", p, isInteger, "an integer"),
+          ...optional(s, "sourceEnd", p, isInteger, "an integer"),
+        });
+      }
       return {
         sourceId: field(s, "sourceId", p, isString, "a string"),
-        start: field(s, "start", p, isInteger, "an integer"),
-        end: field(s, "end", p, isInteger, "an integer"),
-        ...optional(s, "sourceStart", p, isInteger, "an integer"),
-        ...optional(s, "sourceEnd", p, isInteger, "an integer"),
+        replyStartChar: field(s, "replyStartChar", p, isInteger, "an integer"),
+        replyEndChar: field(s, "replyEndChar", p, isInteger, "an integer"),
+        ...optional(s, "sourceStartToken", p, isInteger, "an integer"),
+        ...optional(s, "sourceEndToken", p, isInteger, "an integer"),
       };
     }),
     ...optional(v, "drafting", path, isDrafting, "{on: true} or {on: false, reason}"),
@@ -128,7 +138,7 @@ function parseStats(v: unknown, path: string): MessageStats | null {
   };
 }
 
-function parseMessage(v: unknown, path: string): ExportedMessage {
+function parseMessage(v: unknown, path: string, version: number): ExportedMessage {
   if (!isObject(v)) fail(path, "expected an object");
   return {
     id: field(v, "id", path, isString, "a string"),
@@ -141,7 +151,7 @@ function parseMessage(v: unknown, path: string): ExportedMessage {
     createdAt: field(v, "createdAt", path, isInteger, "a time in ms"),
     updatedAt: field(v, "updatedAt", path, isInteger, "a time in ms"),
     model: field(v, "model", path, isNullableString, "a string or null"),
-    stats: parseStats(v["stats"], `${path}.stats`),
+    stats: parseStats(v["stats"], `${path}.stats`, version),
   };
 }
 
@@ -171,7 +181,9 @@ function checkTree(c: ExportedConversation, path: string): void {
 function parseFile(data: unknown): ExportedConversation[] {
   if (!isObject(data)) fail("$", "expected an object");
   if (data["format"] !== EXPORT_FORMAT) fail("$.format", `expected "${EXPORT_FORMAT}"`);
-  if (data["version"] !== EXPORT_VERSION) fail("$.version", `expected ${EXPORT_VERSION} (got ${String(data["version"])})`);
+  // Version 1 files differ only in the field names of copied spans.
+  const version = data["version"];
+  if (version !== 1 && version !== EXPORT_VERSION) fail("$.version", `expected 1 or ${EXPORT_VERSION} (got ${String(version)})`);
   const list = field(data, "conversations", "$", Array.isArray, "an array");
   return list.map((v, i) => {
     const path = `$.conversations[${i}]`;
@@ -186,7 +198,7 @@ function parseFile(data: unknown): ExportedConversation[] {
       settings: field(v, "settings", path, isSettings, "a JSON object"),
       pinned: field(v, "pinned", path, isBoolean, "a boolean"),
       activeRootId: field(v, "activeRootId", path, isNullableString, "a string or null"),
-      messages: messages.map((m, j) => parseMessage(m, `${path}.messages[${j}]`)),
+      messages: messages.map((m, j) => parseMessage(m, `${path}.messages[${j}]`, version)),
     };
     checkTree(conversation, path);
     return conversation;

@@ -8,20 +8,20 @@ export interface Reference {
   tokens: readonly number[];
 }
 
-/** A run of accepted draft tokens and where it was copied from. */
-export interface CopiedSpan {
+/** A run of accepted draft tokens and where it was copied from, all in tokens. */
+export interface AcceptedRun {
   sourceId: string;
-  /** Token range [start, end) in the source document. */
-  start: number;
-  end: number;
+  /** Token range [sourceStartToken, sourceEndToken) in the source document. */
+  sourceStartToken: number;
+  sourceEndToken: number;
   /** Where the run begins in the reply's tokens. */
-  replyStart: number;
+  replyStartToken: number;
 }
 
 export interface DraftStats {
   drafted: number;
   accepted: number;
-  copiedSpans: CopiedSpan[];
+  acceptedRuns: AcceptedRun[];
   /** Time spent in the predictor itself: index updates and lookups. */
   predictorMs: number;
 }
@@ -330,7 +330,7 @@ export class ReferencePredictor extends TokenPredictor {
     record.drafted += judged ? pending.tokens.length : accepted;
     this.record.set(pending.doc.id, record);
     this.stats.accepted += accepted;
-    if (accepted > 0) this.addSpan(pending.doc.id, pending.start, pending.start + accepted, pending.replyAt);
+    if (accepted > 0) this.addRun(pending.doc.id, pending.start, pending.start + accepted, pending.replyAt);
     // A fully accepted draft is followed by the model's own next token, which
     // may again equal the document's: keep copying from there if it does.
     const resume = pending.start + accepted;
@@ -342,10 +342,10 @@ export class ReferencePredictor extends TokenPredictor {
           : undefined;
   }
 
-  private addSpan(sourceId: string, start: number, end: number, replyStart: number): void {
-    const last = this.stats.copiedSpans.at(-1);
-    if (last && last.sourceId === sourceId && last.end === start) last.end = end;
-    else this.stats.copiedSpans.push({ sourceId, start, end, replyStart });
+  private addRun(sourceId: string, sourceStartToken: number, sourceEndToken: number, replyStartToken: number): void {
+    const last = this.stats.acceptedRuns.at(-1);
+    if (last && last.sourceId === sourceId && last.sourceEndToken === sourceStartToken) last.sourceEndToken = sourceEndToken;
+    else this.stats.acceptedRuns.push({ sourceId, sourceStartToken, sourceEndToken, replyStartToken });
   }
 
   private timed<T>(work: () => T): T {
@@ -363,7 +363,7 @@ function nextOf(match: Match): number {
 }
 
 function emptyStats(): DraftStats {
-  return { drafted: 0, accepted: 0, copiedSpans: [], predictorMs: 0 };
+  return { drafted: 0, accepted: 0, acceptedRuns: [], predictorMs: 0 };
 }
 
 function sameTokens(a: readonly number[], b: readonly number[]): boolean {

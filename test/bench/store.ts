@@ -15,7 +15,7 @@ import { dirname, join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { Store } from "../../db/store.js";
-import type { ExportedConversation, ExportedMessage, ExportFile } from "../../db/exportImport.js";
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedConversation, type ExportedMessage, type ExportFile } from "../../db/exportImport.js";
 
 // ---- arguments ----
 
@@ -262,7 +262,7 @@ function main(): void {
         startTime += 3_600_000;
         conversations.push(c);
       }
-      const file: ExportFile = { format: "reprise.conversations", version: 1, exportedAt: 0, conversations };
+      const file: ExportFile = { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: 0, conversations };
       store.importJson(file);
       if ((first / batch) % 20 === 0) {
         process.stdout.write(`\rbuilding: ${first + conversations.length}/${CONVERSATIONS} conversations`);

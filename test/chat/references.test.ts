@@ -67,8 +67,8 @@ describe("references from past answers", () => {
     const fromBefore = stats.copiedSpans.filter((s) => s.sourceId === before.message.id);
     expect(fromBefore.length).toBeGreaterThan(0);
     for (const span of fromBefore) {
-      expect(span.end).toBeGreaterThan(span.start);
-      expect(span.sourceEnd! - span.sourceStart!).toBeGreaterThan(0);
+      expect(span.replyEndChar).toBeGreaterThan(span.replyStartChar);
+      expect(span.sourceEndToken! - span.sourceStartToken!).toBeGreaterThan(0);
     }
     // Lossless: the same text as the first time, which had nothing to copy.
     expect(again.message.content).toBe(before.message.content);

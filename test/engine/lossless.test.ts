@@ -72,8 +72,8 @@ describe.each(exactnessModels)("lossless reference drafting on $name", ({ model 
     expect(drafted.stats.accepted).toBeGreaterThan(plain.tokens.length / 3);
     expect(drafted.stats.copiedSpans.some((span) => span.sourceId === "answer-1")).toBe(true);
     for (const span of drafted.stats.copiedSpans) {
-      expect(span.textEnd).toBeGreaterThan(span.textStart);
-      expect(span.textEnd).toBeLessThanOrEqual(drafted.text.length);
+      expect(span.replyEndChar).toBeGreaterThan(span.replyStartChar);
+      expect(span.replyEndChar).toBeLessThanOrEqual(drafted.text.length);
     }
   });
 

@@ -51,7 +51,7 @@ describe("ReferencePredictor", () => {
     vi.restoreAllMocks();
     expect(stats.drafted).toBe(5);
     expect(stats.accepted).toBe(2);
-    expect(stats.copiedSpans).toEqual([{ sourceId: "past", start: 3, end: 5, replyStart: 1 }]);
+    expect(stats.acceptedRuns).toEqual([{ sourceId: "past", sourceStartToken: 3, sourceEndToken: 5, replyStartToken: 1 }]);
     // Its own calls took time on the clock; the model's runs between them are not counted.
     expect(stats.predictorMs).toBeGreaterThan(0);
     expect(stats.predictorMs).toBeLessThan(1000);
