@@ -288,29 +288,27 @@ export class ReferencePredictor extends TokenPredictor {
 
   private best(matches: readonly Match[], continues: (match: Match) => boolean): Match {
     let best = matches[0]!;
-    let bestScore = -Infinity;
-    for (const match of matches) {
-      const score = this.score(match, continues(match));
-      if (score > bestScore) {
+    let bestRank = this.rank(best, continues(best));
+    for (const match of matches.slice(1)) {
+      const rank = this.rank(match, continues(match));
+      if (outranks(rank, bestRank)) {
         best = match;
-        bestScore = score;
+        bestRank = rank;
       }
     }
     return best;
   }
 
-  private score(match: Match, continues: boolean): number {
+  /**
+   * What a candidate is judged by, most important first; each entry only decides between candidates
+   * equal in all before it: continuing the span being copied, match length, how often the
+   * document's drafts were right (Laplace-smoothed share of its drafted tokens accepted), then, among
+   * equals, the newest document and the latest place in it.
+   */
+  private rank(match: Match, continues: boolean): Rank {
     const record = this.record.get(match.doc.id);
-    // Laplace-smoothed share of this document's drafted tokens that were accepted.
     const reliability = ((record?.accepted ?? 0) + 1) / ((record?.drafted ?? 0) + 2);
-    return (
-      (continues ? 1000 : 0) +
-      Math.min(match.length, maxMatchLength) * 10 +
-      reliability * 8 +
-      // Among equals, the newest document and the latest place in it.
-      match.doc.serial * 1e-3 +
-      match.next * 1e-7
-    );
+    return [continues ? 1 : 0, Math.min(match.length, maxMatchLength), reliability, match.doc.serial, match.next];
   }
 
   /**
@@ -356,6 +354,14 @@ export class ReferencePredictor extends TokenPredictor {
       this.stats.predictorMs += performance.now() - started;
     }
   }
+}
+
+type Rank = readonly [continues: number, length: number, reliability: number, serial: number, next: number];
+
+/** Whether `a` ranks above `b`: the first entry that differs decides. */
+function outranks(a: Rank, b: Rank): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return false;
 }
 
 function nextOf(match: Match): number {

@@ -197,4 +197,17 @@ describe("ReferencePredictor", () => {
       expect(draft).toEqual([60, 70, 80, 90].slice(0, draft.length));
     }
   });
+
+  it("ranks a longer match above a newer document however many documents came before", () => {
+    const predictor = new ReferencePredictor(cheap());
+    const older = { id: "older", tokens: [1, 2, 3, 40, 41] };
+    // Thousands of documents through one predictor, as in a long session: each is newer than the last.
+    for (let i = 0; i < 20_000; i++) predictor.setReferences([older, { id: `filler-${i}`, tokens: [7, 7] }]);
+    // The newest document matches one token less of the tail, and goes on differently.
+    predictor.setReferences([older, { id: "newest", tokens: [2, 3, 50, 51] }]);
+    start(predictor, [0, 1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    expect(predictor.predictTokens()).toEqual([40, 41]);
+  });
 });
