@@ -1,4 +1,6 @@
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+import type { JsonValue } from "../electron/api/schema.js";
+
+export type { JsonValue };
 
 export type Role = "system" | "user" | "assistant";
 export type MessageStatus = "complete" | "streaming" | "interrupted" | "error";

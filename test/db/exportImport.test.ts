@@ -117,7 +117,7 @@ describe("JSON export and import", () => {
     target.importJson(v1);
     expect(withoutTime(target.exportJson())).toEqual(withoutTime(current));
     // A version 2 file with version 1's names is refused: they are not its fields.
-    expect(() => openStore().importJson({ ...v1, version: 2 })).toThrow(/copiedSpans\[0\]\.replyStartChar/);
+    expect(() => openStore().importJson({ ...v1, version: 2 })).toThrow(/copiedSpans\[0\]\.start: unknown field/);
   });
 
   it("can skip conversations that already exist", () => {
@@ -153,7 +153,7 @@ describe("JSON export and import", () => {
     const cases: [unknown, RegExp][] = [
       [null, /at \$: expected an object/],
       [{ ...good, format: "other" }, /\$\.format/],
-      [{ ...good, version: 3 }, /\$\.version: expected 1 or 2/],
+      [{ ...good, version: 3 }, /\$\.version: expected 2, got 3/],
       [broken((f) => ((f.conversations[0] as { title: unknown }).title = 5)), /conversations\[0\]\.title/],
       [broken((f) => ((f.conversations[0]!.messages[1] as { role: unknown }).role = "robot")), /messages\[1\]\.role/],
       [broken((f) => ((f.conversations[0]!.messages[2]!.stats as { tokens: unknown }).tokens = "many")), /messages\[2\]\.stats\.tokens/],
