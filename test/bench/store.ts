@@ -12,6 +12,7 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { Store } from "../../db/store.js";
@@ -19,16 +20,20 @@ import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedConversation, type Exported
 
 // ---- arguments ----
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const CONVERSATIONS = Number(arg("conversations") ?? 10_000);
-const MESSAGES = Number(arg("messages") ?? 1_000_000);
-const OUT = arg("out");
-const KEEP_DB = arg("db");
-if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS * 2)) {
-  throw new Error("--messages must be at least twice --conversations");
+const { values: args } = parseArgs({
+  options: {
+    conversations: { type: "string", default: "10000" },
+    messages: { type: "string", default: "1000000" },
+    out: { type: "string" },
+    db: { type: "string" },
+  },
+});
+const CONVERSATIONS = Number(args.conversations);
+const MESSAGES = Number(args.messages);
+const OUT = args.out;
+const KEEP_DB = args.db;
+if (!(Number.isInteger(CONVERSATIONS) && CONVERSATIONS > 0 && Number.isInteger(MESSAGES) && MESSAGES >= CONVERSATIONS * 2)) {
+  throw new Error("--conversations and --messages take whole numbers, --messages at least twice --conversations");
 }
 
 // ---- deterministic randomness ----
