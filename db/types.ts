@@ -44,7 +44,7 @@ export interface MessageStats {
   ms: number;
   tokensPerSecond: number;
   copiedSpans: CopiedSpan[];
-  // The fields below are newer than the first stats and absent in messages written before them.
+  // Optional: stats stored by versions that did not record them lack these.
   drafting?: DraftingInfo;
   /** Time the reference predictor spent on its index and lookups. */
   predictorMs?: number;
