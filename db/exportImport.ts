@@ -136,7 +136,10 @@ function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedCo
   );
 }
 
-const fileVersions = { 1: exportFile(1, v1CopiedSpan), [EXPORT_VERSION]: exportFile(EXPORT_VERSION, copiedSpan) };
+const fileVersions = new Map<unknown, Schema<ExportedConversation[]>>([
+  [1, exportFile(1, v1CopiedSpan)],
+  [EXPORT_VERSION, exportFile(EXPORT_VERSION, copiedSpan)],
+]);
 
 function fail(path: string, problem: string): never {
   throw new ImportError(`Invalid export file at ${path}: ${problem}`);
@@ -167,7 +170,8 @@ function checkTree(c: ExportedConversation, path: string): void {
 
 function parseFile(data: unknown): ExportedConversation[] {
   const version = (data as { version?: unknown } | null)?.version;
-  const schema = fileVersions[version as keyof typeof fileVersions] ?? fileVersions[EXPORT_VERSION];
+  // Any other version is judged as the current one, which names what is wrong with it.
+  const schema = fileVersions.get(version) ?? fileVersions.get(EXPORT_VERSION)!;
   let conversations: ExportedConversation[];
   try {
     conversations = schema.parse(data, { path: "$" });

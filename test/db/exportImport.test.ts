@@ -154,6 +154,7 @@ describe("JSON export and import", () => {
       [null, /at \$: expected an object/],
       [{ ...good, format: "other" }, /\$\.format/],
       [{ ...good, version: 3 }, /\$\.version: expected 2, got 3/],
+      [{ ...good, version: "constructor" }, /\$\.version: expected 2, got "constructor"/],
       [broken((f) => ((f.conversations[0] as { title: unknown }).title = 5)), /conversations\[0\]\.title/],
       [broken((f) => ((f.conversations[0]!.messages[1] as { role: unknown }).role = "robot")), /messages\[1\]\.role/],
       [broken((f) => ((f.conversations[0]!.messages[2]!.stats as { tokens: unknown }).tokens = "many")), /messages\[2\]\.stats\.tokens/],
