@@ -9,8 +9,9 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const messages = [
-  { role: "system", content: "You are terse." },
-  { role: "user", content: "What colour is the sky?" },
+  { role: "system", content: "You are a storyteller." },
+  // A question whose answer runs past max_tokens, so the completion ends by length.
+  { role: "user", content: "Tell me a long story about the colour of the sky." },
 ];
 
 function post(body: unknown, headers: Record<string, string> = {}) {
