@@ -1,16 +1,32 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { idSchema } from "../electron/api/contract";
-import { string, ValidationError, type Schema } from "../electron/api/schema";
 import { ImportError, NotFoundError } from "./errors.js";
+import { upgradeV1Span } from "./migrations.js";
 import { toConversation, toMessage } from "./rows.js";
 import type { ConversationRow, MessageRow } from "./rows.js";
 import { questionHash } from "./text.js";
+import {
+  anyOf,
+  array,
+  boolean,
+  jsonObject,
+  literal,
+  nullable,
+  number,
+  object,
+  oneOf,
+  optional,
+  string,
+  transform,
+  ValidationError,
+  type Schema,
+} from "../electron/api/schema.js";
 import { ROLES, STATUSES } from "./types.js";
-import type { Conversation, DraftingInfo, JsonValue, Message, MessageStats, PathMessage } from "./types.js";
+import type { Conversation, CopiedSpan, DraftingInfo, Message, MessageStats, PathMessage } from "./types.js";
 
 export const EXPORT_FORMAT = "reprise.conversations";
-export const EXPORT_VERSION = 1;
+export const EXPORT_VERSION = 2;
 
 export type ExportedMessage = Omit<Message, "conversationId">;
 
@@ -60,107 +76,77 @@ export function exportConversations(db: Database.Database, ids: readonly string[
 
 // ---- validation: the file comes from outside and is checked field by field ----
 
-type Json = { [key: string]: unknown };
+const count = number({ min: 0 });
+const integer = number({ integer: true });
+const time = number({ integer: true, min: 0 });
 
-const isObject = (v: unknown): v is Json => typeof v === "object" && v !== null && !Array.isArray(v);
+const spanFields = { sourceId: string(), sourceStartToken: optional(integer), sourceEndToken: optional(integer) };
+const copiedSpan: Schema<CopiedSpan> = object({ ...spanFields, replyStartChar: integer, replyEndChar: integer });
+/** Version 1 files named a span's offsets start/end and sourceStart/sourceEnd. */
+const v1CopiedSpan: Schema<CopiedSpan> = transform(
+  object({ sourceId: string(), start: integer, end: integer, sourceStart: optional(integer), sourceEnd: optional(integer) }),
+  upgradeV1Span,
+);
+
+const drafting: Schema<DraftingInfo> = anyOf(object({ on: literal(true) }), object({ on: literal(false), reason: string() }));
+
+/** A file of this version, its copied spans read by `span`. */
+function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedConversation[]> {
+  const stats: Schema<MessageStats> = object({
+    tokens: count,
+    forwardPasses: count,
+    drafted: count,
+    accepted: count,
+    ms: count,
+    tokensPerSecond: count,
+    copiedSpans: array(span),
+    // Absent in stats stored before they were recorded.
+    drafting: optional(drafting),
+    predictorMs: optional(count),
+    firstTokenMs: optional(count),
+    promptTokens: optional(integer),
+    truncatedTurns: optional(integer),
+    speedup: optional(nullable(count)),
+    sampling: optional(object({ temperature: count, topK: count, topP: count, minP: count })),
+  });
+  // Ids as the API's own rules have them, so that what is imported can be named by the API again.
+  const message: Schema<ExportedMessage> = object({
+    id: idSchema,
+    parentId: nullable(idSchema),
+    activeChildId: nullable(idSchema),
+    role: oneOf(ROLES),
+    content: string(),
+    status: oneOf(STATUSES),
+    error: nullable(string()),
+    createdAt: time,
+    updatedAt: time,
+    model: nullable(string()),
+    stats: nullable(stats),
+  });
+  const conversation: Schema<ExportedConversation> = object({
+    id: idSchema,
+    title: string(),
+    createdAt: time,
+    updatedAt: time,
+    model: nullable(string()),
+    settings: jsonObject(),
+    pinned: boolean(),
+    activeRootId: nullable(idSchema),
+    messages: array(message),
+  });
+  return transform(
+    object({ format: literal(EXPORT_FORMAT), version: literal(version), exportedAt: number(), conversations: array(conversation) }),
+    (file) => file.conversations,
+  );
+}
+
+const fileVersions = new Map<unknown, Schema<ExportedConversation[]>>([
+  [1, exportFile(1, v1CopiedSpan)],
+  [EXPORT_VERSION, exportFile(EXPORT_VERSION, copiedSpan)],
+]);
 
 function fail(path: string, problem: string): never {
   throw new ImportError(`Invalid export file at ${path}: ${problem}`);
-}
-
-function field<T>(obj: Json, key: string, path: string, check: (v: unknown) => v is T, expected: string): T {
-  const v = obj[key];
-  if (!check(v)) fail(`${path}.${key}`, `expected ${expected}, got ${JSON.stringify(v) ?? "nothing"}`);
-  return v;
-}
-
-/** Whether `schema` accepts `v`: the API's own rules, so what is imported can be named and shown by the API again. */
-const accepts =
-  <T>(schema: Schema<T>) =>
-  (v: unknown): v is T => {
-    try {
-      schema.parse(v);
-      return true;
-    } catch (error) {
-      if (error instanceof ValidationError) return false;
-      throw error;
-    }
-  };
-// Text with a lone surrogate would come back changed (SQLite stores UTF-8), so it is refused.
-const isString = accepts(string());
-const isNullableString = (v: unknown): v is string | null => v === null || isString(v);
-const isId = accepts(idSchema);
-const isNullableId = (v: unknown): v is string | null => v === null || isId(v);
-const idExpected = `an id (${idSchema.expected})`;
-const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
-const isFiniteNumber = (v: unknown): v is number => typeof v === "number" && Number.isFinite(v);
-const isBoolean = (v: unknown): v is boolean => typeof v === "boolean";
-const isJson = (v: unknown): v is JsonValue =>
-  v === null ||
-  typeof v === "string" ||
-  typeof v === "boolean" ||
-  isFiniteNumber(v) ||
-  (Array.isArray(v) && v.every(isJson)) ||
-  (isObject(v) && Object.values(v).every(isJson));
-const isSettings = (v: unknown): v is { [key: string]: JsonValue } => isObject(v) && isJson(v);
-const oneOf =
-  <T extends string>(values: readonly T[]) =>
-  (v: unknown): v is T =>
-    values.includes(v as T);
-
-/** An optional field: absent stays absent (stats written before the field existed), present must check. */
-function optional<T>(obj: Json, key: string, path: string, check: (v: unknown) => v is T, expected: string): { [k: string]: T } {
-  return obj[key] === undefined ? {} : { [key]: field(obj, key, path, check, expected) };
-}
-
-const isDrafting = (v: unknown): v is DraftingInfo =>
-  isObject(v) && (v["on"] === true ? Object.keys(v).length === 1 : v["on"] === false && isString(v["reason"]));
-
-function parseStats(v: unknown, path: string): MessageStats | null {
-  if (v === null) return null;
-  if (!isObject(v)) fail(path, "expected an object or null");
-  const spans = field(v, "copiedSpans", path, Array.isArray, "an array");
-  return {
-    tokens: field(v, "tokens", path, isFiniteNumber, "a number"),
-    forwardPasses: field(v, "forwardPasses", path, isFiniteNumber, "a number"),
-    drafted: field(v, "drafted", path, isFiniteNumber, "a number"),
-    accepted: field(v, "accepted", path, isFiniteNumber, "a number"),
-    ms: field(v, "ms", path, isFiniteNumber, "a number"),
-    tokensPerSecond: field(v, "tokensPerSecond", path, isFiniteNumber, "a number"),
-    copiedSpans: spans.map((s, i) => {
-      const p = `${path}.copiedSpans[${i}]`;
-      if (!isObject(s)) fail(p, "expected an object");
-      return {
-        sourceId: field(s, "sourceId", p, isString, "a string"),
-        start: field(s, "start", p, isInteger, "an integer"),
-        end: field(s, "end", p, isInteger, "an integer"),
-        ...optional(s, "sourceStart", p, isInteger, "an integer"),
-        ...optional(s, "sourceEnd", p, isInteger, "an integer"),
-      };
-    }),
-    ...optional(v, "drafting", path, isDrafting, "{on: true} or {on: false, reason}"),
-    ...optional(v, "predictorMs", path, isFiniteNumber, "a number"),
-    ...optional(v, "firstTokenMs", path, isFiniteNumber, "a number"),
-    ...optional(v, "promptTokens", path, isInteger, "an integer"),
-    ...optional(v, "truncatedTurns", path, isInteger, "an integer"),
-  };
-}
-
-function parseMessage(v: unknown, path: string): ExportedMessage {
-  if (!isObject(v)) fail(path, "expected an object");
-  return {
-    id: field(v, "id", path, isId, idExpected),
-    parentId: field(v, "parentId", path, isNullableId, `${idExpected} or null`),
-    activeChildId: field(v, "activeChildId", path, isNullableId, `${idExpected} or null`),
-    role: field(v, "role", path, oneOf(ROLES), ROLES.join(" | ")),
-    content: field(v, "content", path, isString, "a string"),
-    status: field(v, "status", path, oneOf(STATUSES), STATUSES.join(" | ")),
-    error: field(v, "error", path, isNullableString, "a string or null"),
-    createdAt: field(v, "createdAt", path, isInteger, "a time in ms"),
-    updatedAt: field(v, "updatedAt", path, isInteger, "a time in ms"),
-    model: field(v, "model", path, isNullableString, "a string or null"),
-    stats: parseStats(v["stats"], `${path}.stats`),
-  };
 }
 
 /**
@@ -187,28 +173,18 @@ function checkTree(c: ExportedConversation, path: string): void {
 }
 
 function parseFile(data: unknown): ExportedConversation[] {
-  if (!isObject(data)) fail("$", "expected an object");
-  if (data["format"] !== EXPORT_FORMAT) fail("$.format", `expected "${EXPORT_FORMAT}"`);
-  if (data["version"] !== EXPORT_VERSION) fail("$.version", `expected ${EXPORT_VERSION} (got ${String(data["version"])})`);
-  const list = field(data, "conversations", "$", Array.isArray, "an array");
-  return list.map((v, i) => {
-    const path = `$.conversations[${i}]`;
-    if (!isObject(v)) fail(path, "expected an object");
-    const messages = field(v, "messages", path, Array.isArray, "an array");
-    const conversation: ExportedConversation = {
-      id: field(v, "id", path, isId, idExpected),
-      title: field(v, "title", path, isString, "a string"),
-      createdAt: field(v, "createdAt", path, isInteger, "a time in ms"),
-      updatedAt: field(v, "updatedAt", path, isInteger, "a time in ms"),
-      model: field(v, "model", path, isNullableString, "a string or null"),
-      settings: field(v, "settings", path, isSettings, "a JSON object"),
-      pinned: field(v, "pinned", path, isBoolean, "a boolean"),
-      activeRootId: field(v, "activeRootId", path, isNullableId, `${idExpected} or null`),
-      messages: messages.map((m, j) => parseMessage(m, `${path}.messages[${j}]`)),
-    };
-    checkTree(conversation, path);
-    return conversation;
-  });
+  const version = (data as { version?: unknown } | null)?.version;
+  // Any other version is judged as the current one, which names what is wrong with it.
+  const schema = fileVersions.get(version) ?? fileVersions.get(EXPORT_VERSION)!;
+  let conversations: ExportedConversation[];
+  try {
+    conversations = schema.parse(data, { path: "$" });
+  } catch (error) {
+    if (error instanceof ValidationError) fail(error.path, error.problem);
+    throw error;
+  }
+  conversations.forEach((c, i) => checkTree(c, `$.conversations[${i}]`));
+  return conversations;
 }
 
 /** The same conversation under fresh ids; copied spans that point into it follow their messages. */

@@ -1,4 +1,5 @@
 import type Database from "better-sqlite3";
+import type { CopiedSpan } from "./types.js";
 
 export interface Migration {
   /** 1-based and contiguous: after migration n has run, PRAGMA user_version is n. */
@@ -91,6 +92,28 @@ END;
 /** "RPRS": marks the file as Reprise's in its header, so a foreign SQLite file is never migrated. */
 export const APPLICATION_ID = 0x52505253;
 
+/** A copied span as schema version 1 stored it, and export files of version 1 hold it. */
+export interface V1CopiedSpan {
+  sourceId: string;
+  /** Characters in the reply. */
+  start: number;
+  end: number;
+  /** Tokens in the source. */
+  sourceStart?: number;
+  sourceEnd?: number;
+}
+
+/** The same span with the units in its field names. */
+export function upgradeV1Span({ sourceId, start, end, sourceStart, sourceEnd }: V1CopiedSpan): CopiedSpan {
+  return {
+    sourceId,
+    replyStartChar: start,
+    replyEndChar: end,
+    ...(sourceStart === undefined ? {} : { sourceStartToken: sourceStart }),
+    ...(sourceEnd === undefined ? {} : { sourceEndToken: sourceEnd }),
+  };
+}
+
 export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
@@ -98,6 +121,19 @@ export const MIGRATIONS: readonly Migration[] = [
     up: (db) => {
       db.exec(V1_SCHEMA);
       db.pragma(`application_id = ${APPLICATION_ID}`);
+    },
+  },
+  {
+    version: 2,
+    description: "copied spans in stored stats name their units (replyStartChar, sourceStartToken, …)",
+    up: (db) => {
+      const rows = db.prepare("SELECT seq, stats FROM messages WHERE stats IS NOT NULL").all() as { seq: number; stats: string }[];
+      const update = db.prepare("UPDATE messages SET stats = ? WHERE seq = ?");
+      for (const row of rows) {
+        const stats = JSON.parse(row.stats) as { copiedSpans?: V1CopiedSpan[] };
+        if (!Array.isArray(stats.copiedSpans)) continue;
+        update.run(JSON.stringify({ ...stats, copiedSpans: stats.copiedSpans.map(upgradeV1Span) }), row.seq);
+      }
     },
   },
 ];

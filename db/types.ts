@@ -1,6 +1,7 @@
+import type { JsonValue } from "../electron/api/schema.js";
 import type { Sampling } from "../electron/engine/sampling";
 
-export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+export type { JsonValue };
 
 export type Role = "system" | "user" | "assistant";
 export type MessageStatus = "complete" | "streaming" | "interrupted" | "error";
@@ -10,29 +11,32 @@ export type FinalStatus = Exclude<MessageStatus, "streaming">;
 export const ROLES: readonly Role[] = ["system", "user", "assistant"];
 export const STATUSES: readonly MessageStatus[] = ["complete", "streaming", "interrupted", "error"];
 
-/**
- * A run of a generated reply that was drafted from a reference and accepted by the model.
- * `start`/`end` are the names the first stats used for the text offsets; they stay required so
- * stats written then still read, and `sourceStart`/`sourceEnd` (absent in those) locate the run in
- * the source.
- */
+/** A run of a generated reply that was drafted from a source and accepted by the model. */
 export interface CopiedSpan {
   /**
    * The message the span was copied from: an earlier message of the same conversation, a past answer
    * in another conversation, or the reply itself (the model repeating its own words).
    */
   sourceId: string;
-  /** Character offsets in the generated text, end exclusive. */
-  start: number;
-  end: number;
-  /** Token range [sourceStart, sourceEnd) in the source as the model reads it (its chat template). */
-  sourceStart?: number;
-  sourceEnd?: number;
+  /** Character range [replyStartChar, replyEndChar) in the reply's text. */
+  replyStartChar: number;
+  replyEndChar: number;
+  /**
+   * Token range [sourceStartToken, sourceEndToken) in the source as the model reads it (its chat
+   * template); absent in stats stored before it was recorded.
+   */
+  sourceStartToken?: number;
+  sourceEndToken?: number;
 }
 
 /** Whether drafting ran for a reply, and if not, why (e.g. a repeat penalty makes drafts inexact). */
 export type DraftingInfo = { on: true } | { on: false; reason: string };
 
+/**
+ * What is stored with a finished reply (as JSON in SQLite, and in export files): the engine's
+ * measurements of the generation (`ReplyStats` in electron/engine/engine.ts) with its copied spans
+ * credited to messages, and what the chat path adds around it.
+ */
 export interface MessageStats {
   tokens: number;
   forwardPasses: number;
@@ -41,7 +45,7 @@ export interface MessageStats {
   ms: number;
   tokensPerSecond: number;
   copiedSpans: CopiedSpan[];
-  // The fields below are newer than the first stats and absent in messages written before them.
+  // Optional: stats stored by versions that did not record them lack these.
   drafting?: DraftingInfo;
   /** Time the reference predictor spent on its index and lookups. */
   predictorMs?: number;

@@ -34,8 +34,8 @@ export const llamaPatches: SourcePatch[] = [
    * whenever a higher score turns up and rounds it to F16 at every cached
    * token. Here each row computes its scores (llama.cpp's own, to the bit),
    * then their softmax, then the weighted values in F32. For Gemma 3 270M on
-   * one thread, 15 new tokens over 2,000 cached ones took 93 ms and now take
-   * 65. The sum changes for one token as much as for a batch, so plain
+   * one thread, 15 new tokens over 2,000 cached ones take 93 ms with
+   * llama.cpp's sum and 65 with this one. The sum changes for one token as much as for a batch, so plain
    * decoding and drafts stay identical to each other.
    */
   {
@@ -366,7 +366,7 @@ static void ggml_compute_forward_flash_attn_ext_tiled(`,
   /**
    * Speed of verification. The same kernel reads its 4 rows as 4 interleaved
    * streams, which the hardware prefetcher follows poorly: a batch of 2 to 4
-   * tokens took the output matrix twice as long as one token. Asking for the
+   * tokens takes the output matrix twice as long as one token. Asking for the
    * next group's rows while this one computes halves that, and takes a sixth
    * off a 33-token batch. Prefetching changes no arithmetic.
    */
@@ -382,8 +382,8 @@ static void ggml_compute_forward_flash_attn_ext_tiled(`,
   /**
    * Speed of verification. With VNNI, each row-column dot product of a block
    * is computed as (a + 128)·b − 128·Σb: one unsigned-by-signed instruction
-   * on the row flipped once, instead of two sign instructions per row and
-   * column before it. Every block's sum is the same integer as before, so the
+   * on the row flipped once, where llama.cpp takes two sign instructions per
+   * row and column. Every block's sum is the same integer as llama.cpp's, so the
    * results are bit-identical; a 33-token batch costs about a twentieth less.
    */
   {

@@ -113,12 +113,50 @@ export function optional<T>(inner: Schema<T>): Schema<T | undefined> {
   );
 }
 
-export function array<T>(item: Schema<T>, limits: { max?: number } = {}): Schema<T[]> {
+export function array<T>(item: Schema<T>, limits: { min?: number; max?: number } = {}): Schema<T[]> {
+  const min = limits.min ?? 0;
   const max = limits.max ?? Number.MAX_SAFE_INTEGER;
-  const expected = limits.max ? `a list of at most ${max} items` : "a list";
+  const expected =
+    min > 0 ? `a list of at least ${min} item${min > 1 ? "s" : ""}` : limits.max ? `a list of at most ${max} items` : "a list";
   return schema(expected, (v, { path, fromQuery }) => {
-    if (!Array.isArray(v) || v.length > max) fail(path, expected, v);
+    if (!Array.isArray(v) || v.length < min || v.length > max) fail(path, expected, v);
     return v.map((x, i) => item.parse(x, { path: `${path}[${i}]`, fromQuery }));
+  });
+}
+
+/** Exactly this value. */
+export function literal<const T extends string | number | boolean>(value: T): Schema<T> {
+  const expected = JSON.stringify(value);
+  return schema(expected, (v, { path }) => {
+    if (v !== value) fail(path, expected, v);
+    return value;
+  });
+}
+
+export function nullable<T>(inner: Schema<T>): Schema<T | null> {
+  return schema(`${inner.expected} or null`, (v, options) => (v === null ? null : inner.parse(v, options)));
+}
+
+/** What `inner` accepts, turned into another form (an older format into the current one). */
+export function transform<T, U>(inner: Schema<T>, into: (value: T) => U): Schema<U> {
+  return schema(inner.expected, (v, options) => into(inner.parse(v, options)));
+}
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+function isJson(v: unknown): v is JsonValue {
+  if (v === null || typeof v === "string" || typeof v === "boolean") return true;
+  if (typeof v === "number") return Number.isFinite(v);
+  if (Array.isArray(v)) return v.every(isJson);
+  return typeof v === "object" && Object.values(v).every(isJson);
+}
+
+/** An object of JSON values, nested to any depth. */
+export function jsonObject(): Schema<{ [key: string]: JsonValue }> {
+  const expected = "a JSON object";
+  return schema(expected, (v, { path }) => {
+    if (typeof v !== "object" || v === null || Array.isArray(v) || !isJson(v)) fail(path, expected, v);
+    return v as { [key: string]: JsonValue };
   });
 }
 

@@ -40,6 +40,7 @@ import type {
 import { MAX_JSON_DEPTH, operationNames } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { JsonTooDeepError, parseJson } from "../api/json";
+import type { Token } from "node-llama-cpp";
 import type { ChatTurn, Drafting, Reply } from "../engine/engine";
 import { ModelFileError } from "../engine/modelFile";
 import { ModelLibrary } from "../models/modelLibrary";
@@ -49,7 +50,7 @@ import { ChatCache } from "./chatCache";
 import type { ModelHost } from "./modelHost";
 import { GenerationQueue } from "./queue";
 import { StateFiles } from "./stateFiles";
-import { ReplyRunner } from "./replyRunner";
+import { ReplyRunner, type BenchRun } from "./replyRunner";
 import type { SettingsStore } from "./settings";
 import { titleFrom, untitled } from "./title";
 
@@ -196,14 +197,19 @@ export class ChatService implements RepriseApi {
 
   /**
    * `sendMessage` with a chosen drafting mode ("builtin" too, which the API does not offer): what the
-   * benchmark runs through the whole chat path. The finished message carries the reply's stats.
+   * benchmark runs through the whole chat path. The finished message carries the reply's stats;
+   * `tokens` are the token ids the model produced, what exactness is judged on.
    */
   async benchReply(
     request: SendMessageRequest & { drafting: Drafting },
     onEvent: (event: StreamEvent) => void = () => {},
-  ): Promise<{ end: StreamEnd; stats: MessageStats | null }> {
-    const end = await this.send(request, onEvent, undefined, request.drafting);
-    return { end, stats: end.type === "done" ? end.message.stats : null };
+  ): Promise<{ end: StreamEnd; stats: MessageStats | null; tokens: readonly Token[] | null }> {
+    let tokens: readonly Token[] | null = null;
+    const end = await this.send(request, onEvent, undefined, {
+      drafting: request.drafting,
+      onReply: (reply) => (tokens = reply.tokens),
+    });
+    return { end, stats: end.type === "done" ? end.message.stats : null, tokens };
   }
 
   async regenerate({ messageId }: RegenerateRequest, onEvent: (event: StreamEvent) => void, signal?: AbortSignal) {
@@ -416,7 +422,7 @@ export class ChatService implements RepriseApi {
     { conversationId, text }: SendMessageRequest,
     onEvent: (event: StreamEvent) => void,
     signal?: AbortSignal,
-    drafting?: Drafting,
+    bench?: BenchRun,
   ): Promise<StreamEnd> {
     const conversation = this.store.getConversation(conversationId);
     const engine = this.models.engine();
@@ -432,7 +438,7 @@ export class ChatService implements RepriseApi {
       status: "streaming",
       model: engine.modelName,
     });
-    return this.startReply(question, answer, onEvent, signal, drafting);
+    return this.startReply(question, answer, onEvent, signal, bench);
   }
 
   /** Announces the reply, queues it, and resolves with its last event once it is stored. */
@@ -441,7 +447,7 @@ export class ChatService implements RepriseApi {
     answer: Message,
     onEvent: (event: StreamEvent) => void,
     signal?: AbortSignal,
-    drafting?: Drafting,
+    bench?: BenchRun,
   ): Promise<StreamEnd> {
     // A transport that fails to deliver an event (a closed connection) must not break the reply.
     const emit = (event: StreamEvent) => {
@@ -463,7 +469,7 @@ export class ChatService implements RepriseApi {
       return await this.queue.enqueue({
         label: { conversationId: answer.conversationId, messageId: answer.id },
         signal: controller.signal,
-        run: () => this.runner.answer(answer, emit, controller.signal, drafting),
+        run: () => this.runner.answer(answer, emit, controller.signal, bench),
         whenDropped: () => this.runner.interrupted(answer, emit),
       }).result;
     } finally {

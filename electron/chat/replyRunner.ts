@@ -41,6 +41,12 @@ interface Generation<M extends HistoryMessage> {
   temperature?: number;
 }
 
+/** How the benchmark runs a reply: a drafting mode the API does not offer, and the reply's tokens. */
+export interface BenchRun {
+  drafting: Drafting;
+  onReply: (reply: Reply) => void;
+}
+
 interface Generated<M> {
   reply: Reply;
   stats: MessageStats;
@@ -74,7 +80,7 @@ export class ReplyRunner {
     answer: Message,
     onEvent: (event: StreamEvent) => void,
     signal: AbortSignal,
-    drafting?: Drafting,
+    bench?: BenchRun,
   ): Promise<StreamEnd> {
     const { store } = this.deps;
     if (signal.aborted) return this.interrupted(answer, onEvent);
@@ -86,7 +92,7 @@ export class ReplyRunner {
         history: this.ancestors(answer),
         conversationId: answer.conversationId,
         samplingPreset: presetOf(store.getConversation(answer.conversationId).settings),
-        drafting,
+        drafting: bench?.drafting,
         signal,
         replyId: answer.id,
         onText: (piece, soFar) => {
@@ -96,6 +102,7 @@ export class ReplyRunner {
         },
       });
       writer.close();
+      bench?.onReply(reply);
       const message = store.finishMessage(answer.id, {
         status: reply.stopReason === "abort" ? "interrupted" : "complete",
         content: reply.text,

@@ -28,13 +28,12 @@ export function storedSpans(
     return { id: at < 0 ? answerId : (kept[at] as HistoryMessage).id, begins };
   };
   return spans.map((span) => {
-    const source = span.sourceId === contextId ? messageAt(span.sourceStart) : { id: span.sourceId, begins: 0 };
+    const source = span.sourceId === contextId ? messageAt(span.sourceStartToken) : { id: span.sourceId, begins: 0 };
     return {
+      ...span,
       sourceId: source.id,
-      start: span.textStart,
-      end: span.textEnd,
-      sourceStart: span.sourceStart - source.begins,
-      sourceEnd: span.sourceEnd - source.begins,
+      sourceStartToken: span.sourceStartToken - source.begins,
+      sourceEndToken: span.sourceEndToken - source.begins,
     };
   });
 }

@@ -15,6 +15,7 @@ import {
   type TokenPredictor,
   type Tokenizer,
 } from "node-llama-cpp";
+import type { CopiedSpan as StoredSpan } from "../../db/types";
 import { modelCacheDir } from "../paths";
 import { loadCostCurve } from "./costCurve";
 import { DraftPolicy, type CostCurve } from "./draftPolicy";
@@ -87,17 +88,14 @@ export interface ReplyOptions {
   references?: readonly Reference[];
 }
 
-/** A run of the reply copied from a reference: where it came from and where it stands in the reply. */
-export interface CopiedSpan {
-  sourceId: string;
-  /** Token range [start, end) in the source document. */
-  sourceStart: number;
-  sourceEnd: number;
-  /** Character range [start, end) in the reply's text. */
-  textStart: number;
-  textEnd: number;
-}
+/**
+ * A run of the reply copied from a source document: tokens in the source (a reference, or the live
+ * context with id `contextId`), characters in the reply. The stored span has the same fields, with
+ * the live context's positions credited to its messages (electron/chat/spans.ts).
+ */
+export type CopiedSpan = Required<StoredSpan>;
 
+/** What the engine measured of one generation; the chat path stores it as `MessageStats`. */
 export interface ReplyStats {
   tokens: number;
   forwardPasses: number;
@@ -381,12 +379,14 @@ export class EngineChat {
         tokensPerSecond: generated / (ms / 1000),
         // The predictor counts a thinking reply's positions with its template's thought markers, which
         // no chunk hands out: its spans could not be placed in the answer's text, so it shows none.
-        copiedSpans: (thoughtTokens.length > 0 ? [] : (drafts?.copiedSpans ?? [])).map((span) => ({
-          sourceId: span.sourceId,
-          sourceStart: span.start,
-          sourceEnd: span.end,
-          textStart: this.engine.detokenize(tokens.slice(0, span.replyStart)).length,
-          textEnd: this.engine.detokenize(tokens.slice(0, span.replyStart + span.end - span.start)).length,
+        copiedSpans: (thoughtTokens.length > 0 ? [] : (drafts?.acceptedRuns ?? [])).map((run) => ({
+          sourceId: run.sourceId,
+          sourceStartToken: run.sourceStartToken,
+          sourceEndToken: run.sourceEndToken,
+          replyStartChar: this.engine.detokenize(tokens.slice(0, run.replyStartToken)).length,
+          replyEndChar: this.engine.detokenize(
+            tokens.slice(0, run.replyStartToken + run.sourceEndToken - run.sourceStartToken),
+          ).length,
         })),
         predictorMs: drafts?.predictorMs ?? 0,
         drafting: !this.predictor

@@ -8,20 +8,20 @@ export interface Reference {
   tokens: readonly number[];
 }
 
-/** A run of accepted draft tokens and where it was copied from. */
-export interface CopiedSpan {
+/** A run of accepted draft tokens and where it was copied from, all in tokens. */
+export interface AcceptedRun {
   sourceId: string;
-  /** Token range [start, end) in the source document. */
-  start: number;
-  end: number;
+  /** Token range [sourceStartToken, sourceEndToken) in the source document. */
+  sourceStartToken: number;
+  sourceEndToken: number;
   /** Where the run begins in the reply's tokens. */
-  replyStart: number;
+  replyStartToken: number;
 }
 
 export interface DraftStats {
   drafted: number;
   accepted: number;
-  copiedSpans: CopiedSpan[];
+  acceptedRuns: AcceptedRun[];
   /** Time spent in the predictor itself: index updates and lookups. */
   predictorMs: number;
 }
@@ -293,29 +293,27 @@ export class ReferencePredictor extends TokenPredictor {
 
   private best(matches: readonly Match[], continues: (match: Match) => boolean): Match {
     let best = matches[0]!;
-    let bestScore = -Infinity;
-    for (const match of matches) {
-      const score = this.score(match, continues(match));
-      if (score > bestScore) {
+    let bestRank = this.rank(best, continues(best));
+    for (const match of matches.slice(1)) {
+      const rank = this.rank(match, continues(match));
+      if (outranks(rank, bestRank)) {
         best = match;
-        bestScore = score;
+        bestRank = rank;
       }
     }
     return best;
   }
 
-  private score(match: Match, continues: boolean): number {
+  /**
+   * What a candidate is judged by, most important first; each entry only decides between candidates
+   * equal in all before it: continuing the span being copied, match length, how often the
+   * document's drafts were right (Laplace-smoothed share of its drafted tokens accepted), then, among
+   * equals, the newest document and the latest place in it.
+   */
+  private rank(match: Match, continues: boolean): Rank {
     const record = this.record.get(match.doc.id);
-    // Laplace-smoothed share of this document's drafted tokens that were accepted.
     const reliability = ((record?.accepted ?? 0) + 1) / ((record?.drafted ?? 0) + 2);
-    return (
-      (continues ? 1000 : 0) +
-      Math.min(match.length, maxMatchLength) * 10 +
-      reliability * 8 +
-      // Among equals, the newest document and the latest place in it.
-      match.doc.serial * 1e-3 +
-      match.next * 1e-7
-    );
+    return [continues ? 1 : 0, Math.min(match.length, maxMatchLength), reliability, match.doc.serial, match.next];
   }
 
   /**
@@ -335,7 +333,7 @@ export class ReferencePredictor extends TokenPredictor {
     record.drafted += judged ? pending.tokens.length : accepted;
     this.record.set(pending.doc.id, record);
     this.stats.accepted += accepted;
-    if (accepted > 0) this.addSpan(pending.doc.id, pending.start, pending.start + accepted, pending.replyAt);
+    if (accepted > 0) this.addRun(pending.doc.id, pending.start, pending.start + accepted, pending.replyAt);
     // A fully accepted draft is followed by the model's own next token, which
     // may again equal the document's: keep copying from there if it does.
     const resume = pending.start + accepted;
@@ -347,10 +345,10 @@ export class ReferencePredictor extends TokenPredictor {
           : undefined;
   }
 
-  private addSpan(sourceId: string, start: number, end: number, replyStart: number): void {
-    const last = this.stats.copiedSpans.at(-1);
-    if (last && last.sourceId === sourceId && last.end === start) last.end = end;
-    else this.stats.copiedSpans.push({ sourceId, start, end, replyStart });
+  private addRun(sourceId: string, sourceStartToken: number, sourceEndToken: number, replyStartToken: number): void {
+    const last = this.stats.acceptedRuns.at(-1);
+    if (last && last.sourceId === sourceId && last.sourceEndToken === sourceStartToken) last.sourceEndToken = sourceEndToken;
+    else this.stats.acceptedRuns.push({ sourceId, sourceStartToken, sourceEndToken, replyStartToken });
   }
 
   private timed<T>(work: () => T): T {
@@ -363,12 +361,20 @@ export class ReferencePredictor extends TokenPredictor {
   }
 }
 
+type Rank = readonly [continues: number, length: number, reliability: number, serial: number, next: number];
+
+/** Whether `a` ranks above `b`: the first entry that differs decides. */
+function outranks(a: Rank, b: Rank): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! > b[i]!;
+  return false;
+}
+
 function nextOf(match: Match): number {
   return match.doc.tokens[match.next]!;
 }
 
 function emptyStats(): DraftStats {
-  return { drafted: 0, accepted: 0, copiedSpans: [], predictorMs: 0 };
+  return { drafted: 0, accepted: 0, acceptedRuns: [], predictorMs: 0 };
 }
 
 function sameTokens(a: readonly number[], b: readonly number[]): boolean {

@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import type { Token } from "node-llama-cpp";
 import { Store } from "../../db/index";
 import { systemTurns, toTurns } from "../../electron/chat/history";
 import { pastAnswerReferences } from "../../electron/chat/references";
@@ -34,7 +35,7 @@ interface ModeResult {
   /** From the request to the first token: the prompt pass and the service's own work. */
   firstTokenMs: number;
   tokensPerSecond: number;
-  /** Same text and token count as the baseline's reply. */
+  /** The same token ids as the baseline's reply. */
   identical: boolean;
   drafted: number;
   accepted: number;
@@ -57,7 +58,7 @@ interface TurnResult {
 }
 
 interface Reply {
-  text: string;
+  tokens: readonly Token[];
   result: ModeResult;
 }
 
@@ -96,13 +97,12 @@ console.log(`batches up to ${curve.exactBatch} tokens evaluate bit-identically t
 
 async function send(mode: Mode, conversationId: string, text: string): Promise<Reply> {
   const started = performance.now();
-  const { end, stats } = await services[mode].service.benchReply({ conversationId, text, drafting: drafting[mode] });
+  const { end, stats, tokens } = await services[mode].service.benchReply({ conversationId, text, drafting: drafting[mode] });
   const ms = performance.now() - started;
-  if (end.type !== "done" || !stats) throw new Error(`${mode} reply failed: ${end.type === "error" ? end.message : end.type}`);
+  if (end.type !== "done" || !stats || !tokens) throw new Error(`${mode} reply failed: ${end.type === "error" ? end.message : end.type}`);
   if (stats.firstTokenMs === undefined) throw new Error(`${mode} reply has no time to first token`);
-  const reply = end.message.content;
   return {
-    text: reply,
+    tokens,
     result: {
       tokens: stats.tokens,
       ms,
@@ -116,6 +116,10 @@ async function send(mode: Mode, conversationId: string, text: string): Promise<R
       badgeSpeedup: stats.speedup ?? null,
     },
   };
+}
+
+function sameTokens(a: readonly Token[], b: readonly Token[]): boolean {
+  return a.length === b.length && a.every((token, i) => token === b[i]);
 }
 
 /** Generates the seed conversations once, in plain decoding, and puts the same copies in every store. */
@@ -175,8 +179,7 @@ for (const workload of workloads) {
     const replies = {} as Record<Mode, Reply>;
     for (const mode of order) replies[mode] = await send(mode, conversations[mode], text);
     for (const mode of ["builtin", "reference"] as const) {
-      const b = replies.baseline;
-      replies[mode].result.identical = replies[mode].text === b.text && replies[mode].result.tokens === b.result.tokens;
+      replies[mode].result.identical = sameTokens(replies[mode].tokens, replies.baseline.tokens);
     }
     const oracle = await copyOracle(conversations.reference, replies.baseline.result);
     const turn: TurnResult = {

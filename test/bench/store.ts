@@ -12,23 +12,28 @@ import { createHash } from "node:crypto";
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
 import { Store } from "../../db/store.js";
-import type { ExportedConversation, ExportedMessage, ExportFile } from "../../db/exportImport.js";
+import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedConversation, type ExportedMessage, type ExportFile } from "../../db/exportImport.js";
 
 // ---- arguments ----
 
-function arg(name: string): string | undefined {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? process.argv[i + 1] : undefined;
-}
-const CONVERSATIONS = Number(arg("conversations") ?? 10_000);
-const MESSAGES = Number(arg("messages") ?? 1_000_000);
-const OUT = arg("out");
-const KEEP_DB = arg("db");
-if (!(CONVERSATIONS > 0 && MESSAGES >= CONVERSATIONS * 2)) {
-  throw new Error("--messages must be at least twice --conversations");
+const { values: args } = parseArgs({
+  options: {
+    conversations: { type: "string", default: "10000" },
+    messages: { type: "string", default: "1000000" },
+    out: { type: "string" },
+    db: { type: "string" },
+  },
+});
+const CONVERSATIONS = Number(args.conversations);
+const MESSAGES = Number(args.messages);
+const OUT = args.out;
+const KEEP_DB = args.db;
+if (!(Number.isInteger(CONVERSATIONS) && CONVERSATIONS > 0 && Number.isInteger(MESSAGES) && MESSAGES >= CONVERSATIONS * 2)) {
+  throw new Error("--conversations and --messages take whole numbers, --messages at least twice --conversations");
 }
 
 // ---- deterministic randomness ----
@@ -262,7 +267,7 @@ function main(): void {
         startTime += 3_600_000;
         conversations.push(c);
       }
-      const file: ExportFile = { format: "reprise.conversations", version: 1, exportedAt: 0, conversations };
+      const file: ExportFile = { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: 0, conversations };
       store.importJson(file);
       if ((first / batch) % 20 === 0) {
         process.stdout.write(`\rbuilding: ${first + conversations.length}/${CONVERSATIONS} conversations`);

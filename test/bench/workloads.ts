@@ -1,3 +1,5 @@
+import { array, number, object, oneOf, optional, string, ValidationError, type Schema } from "../../electron/api/schema";
+
 /** One benchmark case: seed conversations whose answers become cached past answers, then the measured turns. */
 export type WorkloadKind = "multi-turn" | "cache" | "rag" | "none";
 
@@ -11,37 +13,30 @@ export interface Workload {
 
 const kinds: readonly WorkloadKind[] = ["multi-turn", "cache", "rag", "none"];
 
-const isStrings = (value: unknown): value is string[] =>
-  Array.isArray(value) && value.every((item) => typeof item === "string");
+const line: Schema<{ id: string; kind: WorkloadKind; seed?: string[][]; turns: string[]; maxTokens?: number }> = object({
+  id: string({ min: 1 }),
+  kind: oneOf(kinds),
+  /** Where the case's text was taken from, for the reader. */
+  source: optional(string()),
+  seed: optional(array(array(string()))),
+  turns: array(string(), { min: 1 }),
+  maxTokens: optional(number({ integer: true, min: 1 })),
+});
 
-/** Parses a JSON Lines workload file; a bad line is reported with its number. */
+/** Parses a JSON Lines workload file; a bad line is reported with its number and field. */
 export function parseWorkloads(text: string): Workload[] {
   const workloads: Workload[] = [];
-  for (const [i, line] of text.split("\n").entries()) {
-    if (line.trim() === "") continue;
-    const fail = (why: string): never => {
-      throw new Error(`workload line ${i + 1}: ${why}`);
-    };
-    let raw: Record<string, unknown>;
+  for (const [i, raw] of text.split("\n").entries()) {
+    if (raw.trim() === "") continue;
     try {
-      raw = JSON.parse(line) as Record<string, unknown>;
+      const { id, kind, seed = [], turns, maxTokens = 200 } = line.parse(JSON.parse(raw), { path: "workload" });
+      workloads.push({ id, kind, seed, turns, maxTokens });
     } catch (error) {
-      return fail(`not JSON (${(error as Error).message})`);
+      if (error instanceof ValidationError || error instanceof SyntaxError) {
+        throw new Error(`workload line ${i + 1}: ${(error as Error).message}`);
+      }
+      throw error;
     }
-    if (typeof raw.id !== "string" || raw.id === "") fail("needs an id");
-    if (!kinds.includes(raw.kind as WorkloadKind)) fail(`kind must be one of ${kinds.join(", ")}`);
-    const seed = raw.seed ?? [];
-    if (!Array.isArray(seed) || !seed.every(isStrings)) fail("seed must be a list of lists of user messages");
-    if (!isStrings(raw.turns) || raw.turns.length === 0) fail("turns must be a non-empty list of user messages");
-    const maxTokens = raw.maxTokens ?? 200;
-    if (typeof maxTokens !== "number" || !Number.isInteger(maxTokens) || maxTokens < 1) fail("maxTokens must be a positive integer");
-    workloads.push({
-      id: raw.id as string,
-      kind: raw.kind as WorkloadKind,
-      seed: seed as string[][],
-      turns: raw.turns as string[],
-      maxTokens: maxTokens as number,
-    });
   }
   return workloads;
 }

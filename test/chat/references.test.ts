@@ -67,8 +67,8 @@ describe("references from past answers", () => {
     const fromBefore = stats.copiedSpans.filter((s) => s.sourceId === before.message.id);
     expect(fromBefore.length).toBeGreaterThan(0);
     for (const span of fromBefore) {
-      expect(span.end).toBeGreaterThan(span.start);
-      expect(span.sourceEnd! - span.sourceStart!).toBeGreaterThan(0);
+      expect(span.replyEndChar).toBeGreaterThan(span.replyStartChar);
+      expect(span.sourceEndToken! - span.sourceStartToken!).toBeGreaterThan(0);
     }
     // Lossless: the same text as the first time, which had nothing to copy.
     expect(again.message.content).toBe(before.message.content);
@@ -76,13 +76,15 @@ describe("references from past answers", () => {
     expect(t.store.getTokens(before.message.id, t.models.engine().modelName)?.length).toBeGreaterThan(0);
   });
 
-  it("runs a reply with drafting off for the benchmark: no drafts, same text", async () => {
+  it("runs a reply with drafting off for the benchmark: no drafts, same text, and the token ids it produced", async () => {
     const third = await t.service.createConversation({});
-    const { end, stats } = await t.service.benchReply({ conversationId: third.id, text: question, drafting: "off" });
+    const { end, stats, tokens } = await t.service.benchReply({ conversationId: third.id, text: question, drafting: "off" });
     expect(end.type).toBe("done");
     expect(stats).toMatchObject({ drafted: 0, accepted: 0, drafting: { on: false } });
     const firstAnswer = (await t.service.listConversations({})).items.at(-1)!;
     const original = (await t.service.getConversation({ conversationId: firstAnswer.id })).messages[1]!;
     expect(end.type === "done" && end.message.content).toBe(original.content);
+    expect(tokens).toHaveLength(stats!.tokens);
+    expect(t.models.engine().detokenize(tokens!)).toBe(original.content);
   });
 });

@@ -70,7 +70,6 @@ function streamAndKill(path: string, label: string, delayMs: number): Promise<Ru
 describe("crash safety", () => {
   it(`keeps the question and the answer up to its last update through ${RUNS} SIGKILLs mid-stream`, async () => {
     const path = tempDbPath();
-    const started = Date.now();
     const seenUpdates: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       // Mostly a few ms to a few hundred ms into the stream; sometimes before the first update.
@@ -101,6 +100,5 @@ describe("crash safety", () => {
     // The kills landed at many different moments, some right at the start of the stream.
     expect(new Set(seenUpdates).size).toBeGreaterThan(RUNS / 2);
     expect(Math.min(...seenUpdates)).toBeLessThan(50);
-    expect(Date.now() - started).toBeLessThan(90_000);
   }, 120_000);
 });

@@ -15,7 +15,7 @@ function richConversation(store: Store) {
   store.finishMessage(a1.id, {
     content: "The moon pulls the oceans.",
     stats: stats({
-      copiedSpans: [{ sourceId: q1.id, start: 0, end: 3, sourceStart: 5, sourceEnd: 8 }],
+      copiedSpans: [{ sourceId: q1.id, replyStartChar: 0, replyEndChar: 3, sourceStartToken: 5, sourceEndToken: 8 }],
       drafting: { on: true },
       predictorMs: 0.4,
       firstTokenMs: 120,
@@ -104,6 +104,22 @@ describe("JSON export and import", () => {
     );
   });
 
+  it("imports a version 1 file, whose copied spans named their offsets start/end and sourceStart/sourceEnd", () => {
+    const source = openStore(tempDbPath(), { clock: steppingClock() });
+    const { ids } = richConversation(source);
+    const current = source.exportJson();
+    const v1 = structuredClone(current) as unknown as { version: number; conversations: { messages: { stats: { copiedSpans: object[] } | null }[] }[] };
+    v1.version = 1;
+    for (const m of v1.conversations[0]!.messages) {
+      if (m.stats) m.stats.copiedSpans = [{ sourceId: ids.q1.id, start: 0, end: 3, sourceStart: 5, sourceEnd: 8 }];
+    }
+    const target = openStore();
+    target.importJson(v1);
+    expect(withoutTime(target.exportJson())).toEqual(withoutTime(current));
+    // A version 2 file with version 1's names is refused: they are not its fields.
+    expect(() => openStore().importJson({ ...v1, version: 2 })).toThrow(/copiedSpans\[0\]\.start: unknown field/);
+  });
+
   it("can skip conversations that already exist", () => {
     const store = openStore();
     const { conversation } = richConversation(store);
@@ -137,7 +153,8 @@ describe("JSON export and import", () => {
     const cases: [unknown, RegExp][] = [
       [null, /at \$: expected an object/],
       [{ ...good, format: "other" }, /\$\.format/],
-      [{ ...good, version: 2 }, /\$\.version/],
+      [{ ...good, version: 3 }, /\$\.version: expected 2, got 3/],
+      [{ ...good, version: "constructor" }, /\$\.version: expected 2, got "constructor"/],
       [broken((f) => ((f.conversations[0] as { title: unknown }).title = 5)), /conversations\[0\]\.title/],
       [broken((f) => ((f.conversations[0]!.messages[1] as { role: unknown }).role = "robot")), /messages\[1\]\.role/],
       [broken((f) => ((f.conversations[0]!.messages[2]!.stats as { tokens: unknown }).tokens = "many")), /messages\[2\]\.stats\.tokens/],

@@ -57,7 +57,7 @@ export function stats(overrides: Partial<MessageStats> = {}): MessageStats {
     accepted: 22,
     ms: 700,
     tokensPerSecond: 60,
-    copiedSpans: [{ sourceId: "ref-1", start: 3, end: 17 }],
+    copiedSpans: [{ sourceId: "ref-1", replyStartChar: 3, replyEndChar: 17 }],
     ...overrides,
   };
 }

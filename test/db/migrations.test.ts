@@ -112,4 +112,40 @@ describe("migrations", () => {
     expect(MIGRATIONS.map((m) => m.version)).toEqual(MIGRATIONS.map((_, i) => i + 1));
     db.close();
   });
+
+  it("version 2 renames the copied spans of stats stored at version 1, keeping every value", () => {
+    const db = new Database(":memory:");
+    migrate(db, MIGRATIONS.slice(0, 1));
+    const v1Stats = {
+      tokens: 9,
+      forwardPasses: 4,
+      drafted: 6,
+      accepted: 5,
+      ms: 80,
+      tokensPerSecond: 112.5,
+      copiedSpans: [
+        { sourceId: "q", start: 0, end: 12 },
+        { sourceId: "a", start: 12, end: 30, sourceStart: 7, sourceEnd: 11 },
+      ],
+      promptTokens: 40,
+    };
+    db.exec(`INSERT INTO conversations (id, title, created_at, updated_at) VALUES ('c', 't', 1, 1)`);
+    const insert = db.prepare(
+      `INSERT INTO messages (id, conversation_id, role, content, status, created_at, updated_at, stats)
+       VALUES (?, 'c', 'assistant', 'text', 'complete', 1, 1, ?)`,
+    );
+    insert.run("with-stats", JSON.stringify(v1Stats));
+    insert.run("without-stats", null);
+    expect(migrate(db)).toEqual([2]);
+    const stored = (id: string) => db.prepare("SELECT stats FROM messages WHERE id = ?").pluck().get(id) as string | null;
+    expect(JSON.parse(stored("with-stats")!)).toEqual({
+      ...v1Stats,
+      copiedSpans: [
+        { sourceId: "q", replyStartChar: 0, replyEndChar: 12 },
+        { sourceId: "a", replyStartChar: 12, replyEndChar: 30, sourceStartToken: 7, sourceEndToken: 11 },
+      ],
+    });
+    expect(stored("without-stats")).toBeNull();
+    db.close();
+  });
 });

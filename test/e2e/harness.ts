@@ -101,9 +101,23 @@ export async function serve({ model, dataDir, cheapDrafts = false }: ServeOption
   };
 }
 
+/** The Chromium the e2e tests drive: `CHROMIUM_PATH`, else Debian's. */
+export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  const file = env.CHROMIUM_PATH || "/usr/bin/chromium";
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+  } catch {
+    throw new Error(
+      `The end-to-end tests drive Chromium, and there is no executable at ${file}${env.CHROMIUM_PATH ? " (CHROMIUM_PATH)" : ""}. ` +
+        "Install Debian's with `apt-get install chromium`, or set CHROMIUM_PATH to a Chromium or Chrome executable.",
+    );
+  }
+  return file;
+}
+
 export function launchChromium(): Promise<Browser> {
   return chromium.launch({
-    executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+    executablePath: chromiumPath(),
     headless: true,
     args: [
       "--no-sandbox",

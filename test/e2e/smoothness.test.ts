@@ -6,11 +6,17 @@ import path from "node:path";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Store } from "../../db/index";
-import { ensureUiBuilt, launchChromium, serve, type Served } from "./harness";
+import { ensureUiBuilt, launchChromium, root, serve, type Served } from "./harness";
 
 const messageCount = 10_000;
-/** A frame is "smooth" well under this; p95 above it means visible stutter. */
-const p95BoundMs = 50;
+/**
+ * Rows a viewport of 860 px can show, with the list's overscan: the DOM must stay this small
+ * however long the conversation is. Frame times are measured and written to `reportFile`, not
+ * asserted: on a shared machine they say as much about the machine as about the list.
+ */
+const maxRenderedRows = 60;
+const reportFile = path.join(root, "test-results", "smoothness.json");
+const frameReport: Record<string, FrameStats> = {};
 
 /** Varied heights: one-liners, paragraphs, lists and code, as in a long real conversation. */
 function content(i: number): string {
@@ -79,6 +85,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  fs.mkdirSync(path.dirname(reportFile), { recursive: true });
+  fs.writeFileSync(reportFile, JSON.stringify({ messages: messageCount, frames: frameReport }, null, 2));
+  console.log(`smoothness: frame times written to ${reportFile}`);
   await browser?.close();
   await served?.stop();
 });
@@ -112,23 +121,28 @@ async function stopFrames(): Promise<FrameStats> {
   return summarize(deltas);
 }
 
-function report(what: string, stats: FrameStats): string {
-  return `${what}: ${stats.frames} frames, p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, max ${stats.max.toFixed(1)} ms`;
+/** Keeps the frame times of one activity for the report file, and prints them. */
+function report(what: string, stats: FrameStats): void {
+  frameReport[what] = stats;
+  console.log(
+    `smoothness: ${what}: ${stats.frames} frames, p50 ${stats.p50.toFixed(1)} ms, p95 ${stats.p95.toFixed(1)} ms, max ${stats.max.toFixed(1)} ms`,
+  );
 }
+
+const renderedRows = () => page.locator("[data-index]").count();
 
 describe(`a ${messageCount.toLocaleString("en")}-message conversation`, () => {
   it("opens at its end, rendering only the rows in view", async () => {
-    const started = Date.now();
     await page.goto(served.pageUrl);
     await page.getByRole("heading", { name: "Ten thousand messages" }).waitFor();
     await page.locator(`[data-index="${messageCount - 1}"]`).waitFor({ timeout: 60_000 });
-    const openMs = Date.now() - started;
-    const rows = await page.locator("[data-index]").count();
-    console.log(`smoothness: opened ${messageCount} messages in ${openMs} ms with ${rows} rows in the DOM`);
-    expect(rows).toBeLessThan(60);
+    const rows = await renderedRows();
+    console.log(`smoothness: opened ${messageCount} messages with ${rows} rows in the DOM`);
+    expect(rows).toBeGreaterThan(0);
+    expect(rows).toBeLessThanOrEqual(maxRenderedRows);
   });
 
-  it("scrolls smoothly, by wheel and by jumps", async () => {
+  it("scrolls by wheel and by jumps, keeping only the rows in view rendered", async () => {
     const scrollTop = () => page.locator(".viewport").evaluate((element) => element.scrollTop);
     const bottom = await scrollTop();
     await page.locator(".viewport").hover();
@@ -139,30 +153,35 @@ describe(`a ${messageCount.toLocaleString("en")}-message conversation`, () => {
       await page.waitForTimeout(16);
     }
     expect(bottom - (await scrollTop())).toBeGreaterThan(10_000);
-    // Jumps, as a scrollbar drag does: each lands on rows never measured.
-    await page.evaluate(async () => {
+    expect(await renderedRows()).toBeLessThanOrEqual(maxRenderedRows);
+    // Jumps, as a scrollbar drag does: each lands on rows never measured, and renders them.
+    const landed = await page.evaluate(async () => {
       const viewport = document.querySelector<HTMLElement>(".viewport")!;
+      const seen: { first: number; rows: number }[] = [];
       for (let i = 0; i < 60; i++) {
         viewport.scrollTop = (viewport.scrollHeight * ((i * 37) % 100)) / 100;
         await new Promise((resolve) => requestAnimationFrame(resolve));
+        const indexes = [...document.querySelectorAll<HTMLElement>("[data-index]")].map((row) => Number(row.dataset.index));
+        seen.push({ first: Math.min(...indexes), rows: indexes.length });
       }
+      return seen;
     });
-    const stats = await stopFrames();
-    console.log(`smoothness: ${report("scrolling", stats)}`);
-    expect(stats.frames).toBeGreaterThan(60);
-    expect(stats.p95).toBeLessThan(p95BoundMs);
+    report("scrolling", await stopFrames());
+    expect(Math.max(...landed.map((l) => l.rows))).toBeLessThanOrEqual(maxRenderedRows);
+    // The jumps reached all over the conversation, not only its end.
+    expect(Math.min(...landed.map((l) => l.first))).toBeLessThan(messageCount / 10);
+    expect(new Set(landed.map((l) => Math.floor(l.first / 1000))).size).toBeGreaterThan(5);
   });
 
-  it("types smoothly in the message box", async () => {
+  it("types into the message box", async () => {
     const composer = page.getByRole("textbox", { name: "Message" });
     await composer.click();
     await startFrames();
     await page.keyboard.type("Typing into a conversation of ten thousand messages must stay as quick as in an empty one. ".repeat(2), {
       delay: 20,
     });
-    const stats = await stopFrames();
-    console.log(`smoothness: ${report("typing", stats)}`);
+    report("typing", await stopFrames());
     expect(await composer.inputValue()).toContain("ten thousand messages");
-    expect(stats.p95).toBeLessThan(p95BoundMs);
+    expect(await renderedRows()).toBeLessThanOrEqual(maxRenderedRows);
   });
 });

@@ -61,8 +61,8 @@ describe("bad model files", () => {
   });
 
   it("a file cut inside its tensor data", async () => {
-    // Cut at 80% of whichever model is the test model, so the cut falls in its tensor data.
     const { size } = await fs.stat(modelPath);
+    // Past the header, well inside the tensor data, of whichever model is the test model.
     const cut = Math.floor(size * 0.8);
     const file = await truncatedCopy("cut.gguf", cut);
     const error = await loadError(file);

@@ -1,5 +1,5 @@
 import type { Token } from "node-llama-cpp";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DraftPolicy, maxDraftLength, sustainedMatch } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
 
@@ -31,21 +31,30 @@ describe("ReferencePredictor", () => {
 
   it("counts accepted tokens and records where they were copied from", () => {
     const predictor = new ReferencePredictor(cheap());
+    // A clock that ticks 1 ms at every reading, and 1,000 ms whenever the model runs between calls.
+    let clock = 0;
+    vi.spyOn(performance, "now").mockImplementation(() => clock++);
+    const modelRuns = () => (clock += 1000);
     predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8] }]);
     start(predictor, [9, 1, 2]);
     predictor.predictTokens();
+    modelRuns();
     predictor.pushTokens(t(3));
     expect(predictor.predictTokens()).toEqual([4, 5, 6, 7, 8]);
+    modelRuns();
     // The model agreed with 4 and 5, then chose 42.
     predictor.pushTokens(t(4));
     predictor.pushTokens(t(5));
     predictor.pushTokens(t(42));
     predictor.predictTokens();
     const stats = predictor.takeStats();
+    vi.restoreAllMocks();
     expect(stats.drafted).toBe(5);
     expect(stats.accepted).toBe(2);
-    expect(stats.copiedSpans).toEqual([{ sourceId: "past", start: 3, end: 5, replyStart: 1 }]);
-    expect(stats.predictorMs).toBeGreaterThanOrEqual(0);
+    expect(stats.acceptedRuns).toEqual([{ sourceId: "past", sourceStartToken: 3, sourceEndToken: 5, replyStartToken: 1 }]);
+    // Its own calls took time on the clock; the model's runs between them are not counted.
+    expect(stats.predictorMs).toBeGreaterThan(0);
+    expect(stats.predictorMs).toBeLessThan(1000);
   });
 
   it("finds repeats within the live context itself", () => {
@@ -187,5 +196,18 @@ describe("ReferencePredictor", () => {
       expect(draft.length).toBeGreaterThan(0);
       expect(draft).toEqual([60, 70, 80, 90].slice(0, draft.length));
     }
+  });
+
+  it("ranks a longer match above a newer document however many documents came before", () => {
+    const predictor = new ReferencePredictor(cheap());
+    const older = { id: "older", tokens: [1, 2, 3, 40, 41] };
+    // Thousands of documents through one predictor, as in a long session: each is newer than the last.
+    for (let i = 0; i < 20_000; i++) predictor.setReferences([older, { id: `filler-${i}`, tokens: [7, 7] }]);
+    // The newest document matches one token less of the tail, and goes on differently.
+    predictor.setReferences([older, { id: "newest", tokens: [2, 3, 50, 51] }]);
+    start(predictor, [0, 1, 2]);
+    predictor.predictTokens();
+    predictor.pushTokens(t(3));
+    expect(predictor.predictTokens()).toEqual([40, 41]);
   });
 });

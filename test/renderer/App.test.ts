@@ -132,7 +132,7 @@ describe("App", () => {
     const reply = message({
       role: "assistant",
       content: "As said: The capital of France is Paris.",
-      stats: stats({ copiedSpans: [{ sourceId: source.id, start: 9, end: 40 }] }),
+      stats: stats({ copiedSpans: [{ sourceId: source.id, replyStartChar: 9, replyEndChar: 40 }] }),
     });
     fake.paths.set("c1", [message({ role: "user", content: "q" }), source, message({ role: "user", content: "again" }), reply]);
     start(fake);
@@ -150,7 +150,7 @@ describe("App", () => {
     const reply = message({
       role: "assistant",
       content: "Rivers flow to the sea.",
-      stats: stats({ copiedSpans: [{ sourceId: "m-src", start: 0, end: 23 }] }),
+      stats: stats({ copiedSpans: [{ sourceId: "m-src", replyStartChar: 0, replyEndChar: 23 }] }),
     });
     fake.paths.set("c1", [message({ role: "user", content: "q" }), source, message({ role: "user", content: "q2" }), reply]);
     const app = start(fake);
@@ -168,7 +168,7 @@ describe("App", () => {
       message({
         role: "assistant",
         content: "Paris is the capital.",
-        stats: stats({ copiedSpans: [{ sourceId: "m-source", start: 0, end: 21 }] }),
+        stats: stats({ copiedSpans: [{ sourceId: "m-source", replyStartChar: 0, replyEndChar: 21 }] }),
       }),
     ]);
     const app = start(fake);

@@ -1,7 +1,7 @@
 // @vitest-environment jsdom
 import { describe, expect, it } from "vitest";
 import { renderMarkdown } from "../../renderer/src/lib/markdown";
-import { mapRenderedToSource, markSourceRanges } from "../../renderer/src/lib/sourceMap";
+import { mapRenderedToSource, markSourceRanges, type SourceRange } from "../../renderer/src/lib/sourceMap";
 
 describe("mapRenderedToSource", () => {
   it("skips Markdown syntax that the rendered text does not have", () => {
@@ -20,7 +20,7 @@ describe("mapRenderedToSource", () => {
 });
 
 describe("markSourceRanges", () => {
-  function marked(source: string, ranges: { start: number; end: number }[]): HTMLElement {
+  function marked(source: string, ranges: SourceRange[]): HTMLElement {
     const element = document.createElement("div");
     element.innerHTML = renderMarkdown(source);
     markSourceRanges(element, source, ranges);
@@ -30,7 +30,7 @@ describe("markSourceRanges", () => {
   it("marks the rendered text of a source range", () => {
     const source = "The answer is **forty-two**, as before.";
     const start = source.indexOf("forty");
-    const html = marked(source, [{ start, end: start + "forty-two".length }]);
+    const html = marked(source, [{ startChar: start, endChar: start + "forty-two".length }]);
     const marks = [...html.querySelectorAll("mark.copied")];
     expect(marks.map((m) => m.textContent).join("")).toBe("forty-two");
     expect(marks[0]?.parentElement?.tagName).toBe("STRONG");
@@ -40,7 +40,7 @@ describe("markSourceRanges", () => {
     const source = "First paragraph ends here.\n\n```js\nconst x = 1;\n```\n\nAfter.";
     const start = source.indexOf("ends");
     const end = source.indexOf("= 1") + 3;
-    const html = marked(source, [{ start, end }]);
+    const html = marked(source, [{ startChar: start, endChar: end }]);
     const text = [...html.querySelectorAll("mark.copied")].map((m) => m.textContent).join("");
     expect(text).toContain("ends here.");
     expect(text).toContain("const x = 1");
@@ -51,8 +51,8 @@ describe("markSourceRanges", () => {
   it("numbers each mark by its range", () => {
     const source = "alpha beta gamma";
     const html = marked(source, [
-      { start: 0, end: 5 },
-      { start: 11, end: 16 },
+      { startChar: 0, endChar: 5 },
+      { startChar: 11, endChar: 16 },
     ]);
     expect([...html.querySelectorAll<HTMLElement>("mark")].map((m) => [m.dataset.span, m.textContent])).toEqual([
       ["0", "alpha"],

@@ -11,9 +11,9 @@ beforeAll(async () => {
 afterAll(() => t?.close());
 
 const messages = [
-  { role: "system", content: "You are terse." },
-  // Asks for more than 16 tokens, so that a reply limited to 16 is cut at its limit.
-  { role: "user", content: "Describe the colours of the sky at sunset, in detail." },
+  { role: "system", content: "You are a storyteller." },
+  // A question whose answer runs past max_tokens, so the completion ends by length.
+  { role: "user", content: "Tell me a long story about the colour of the sky." },
 ];
 
 function post(body: unknown, headers: Record<string, string> = {}) {

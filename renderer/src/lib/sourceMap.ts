@@ -1,7 +1,7 @@
-/** A character range [start, end) in a message's Markdown source. */
+/** A character range [startChar, endChar) in a message's Markdown source. */
 export interface SourceRange {
-  start: number;
-  end: number;
+  startChar: number;
+  endChar: number;
 }
 
 /**
@@ -55,7 +55,7 @@ export function markSourceRanges(root: HTMLElement, source: string, ranges: read
   const rendered = nodes.map((node) => node.data).join("");
   const map = mapRenderedToSource(rendered, source);
   const rangeAt = (sourceOffset: number): number =>
-    sourceOffset < 0 ? -1 : ranges.findIndex((r) => sourceOffset >= r.start && sourceOffset < r.end);
+    sourceOffset < 0 ? -1 : ranges.findIndex((r) => sourceOffset >= r.startChar && sourceOffset < r.endChar);
 
   let offset = 0;
   for (const node of nodes) {
