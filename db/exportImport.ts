@@ -116,6 +116,8 @@ function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedCo
     activeChildId: nullable(idSchema),
     role: oneOf(ROLES),
     content: string(),
+    // Files written before thoughts were kept have none.
+    thought: transform(optional(string()), (thought) => thought ?? ""),
     status: oneOf(STATUSES),
     error: nullable(string()),
     createdAt: time,
@@ -221,9 +223,9 @@ export function importConversations(db: Database.Database, data: unknown, option
      VALUES (@id, @title, @createdAt, @updatedAt, @model, @settings, @pinned, @activeRootId)`,
   );
   const insertMessage = db.prepare(
-    `INSERT INTO messages (id, conversation_id, parent_id, active_child_id, role, content, status, error,
+    `INSERT INTO messages (id, conversation_id, parent_id, active_child_id, role, content, thought, status, error,
                            created_at, updated_at, model, stats, question_hash)
-     VALUES (@id, @conversationId, @parentId, @activeChildId, @role, @content, @status, @error,
+     VALUES (@id, @conversationId, @parentId, @activeChildId, @role, @content, @thought, @status, @error,
              @createdAt, @updatedAt, @model, @stats, @questionHash)`,
   );
 
@@ -287,6 +289,8 @@ export function toMarkdown(c: Conversation, path: readonly PathMessage[]): strin
     `- Last activity: ${new Date(c.updatedAt).toISOString()}`,
     ...(c.model ? [`- Model: ${c.model}`] : []),
   ].join("\n");
-  const turns = path.map((m) => `## ${ROLE_HEADINGS[m.role]}\n\n${describe(m)}${m.content}`);
+  // A thought is set apart as a quote, which a reader can skip.
+  const thought = (m: PathMessage) => (m.thought ? `${m.thought.replace(/^/gm, "> ")}\n\n` : "");
+  const turns = path.map((m) => `## ${ROLE_HEADINGS[m.role]}\n\n${describe(m)}${thought(m)}${m.content}`);
   return `${[header, ...turns].join("\n\n")}\n`;
 }

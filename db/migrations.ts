@@ -136,6 +136,14 @@ export const MIGRATIONS: readonly Migration[] = [
       }
     },
   },
+  {
+    version: 3,
+    description: "a thinking model's thought, kept apart from the answer",
+    up: (db) => {
+      // Not indexed for search: the answer is what a user looks for again.
+      db.exec("ALTER TABLE messages ADD COLUMN thought TEXT NOT NULL DEFAULT ''");
+    },
+  },
 ];
 
 export const LATEST_VERSION = MIGRATIONS.length;

@@ -19,6 +19,7 @@ export interface MessageRow {
   active_child_id: string | null;
   role: Role;
   content: string;
+  thought: string;
   status: MessageStatus;
   error: string | null;
   created_at: number;
@@ -49,6 +50,7 @@ export function toMessage(row: MessageRow): Message {
     activeChildId: row.active_child_id,
     role: row.role,
     content: row.content,
+    thought: row.thought,
     status: row.status,
     error: row.error,
     createdAt: row.created_at,

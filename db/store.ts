@@ -53,6 +53,8 @@ export interface FinishMessage {
   status?: FinalStatus;
   /** The final text; omitted keeps the text of the last streaming update. */
   content?: string;
+  /** The final thought of a thinking model; omitted keeps that of the last streaming update. */
+  thought?: string;
   stats?: MessageStats | null;
   error?: string | null;
 }
@@ -184,20 +186,28 @@ export class Store {
       ),
       getMessage: db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE id = ?"),
       insertMessage: db.prepare(
-        `INSERT INTO messages (id, conversation_id, parent_id, active_child_id, role, content, status, error,
+        `INSERT INTO messages (id, conversation_id, parent_id, active_child_id, role, content, thought, status, error,
                                created_at, updated_at, model, stats, question_hash)
-         VALUES (@id, @conversationId, @parentId, @activeChildId, @role, @content, @status, @error,
+         VALUES (@id, @conversationId, @parentId, @activeChildId, @role, @content, @thought, @status, @error,
                  @createdAt, @updatedAt, @model, @stats, @questionHash)`,
       ),
       setActiveChild: db.prepare("UPDATE messages SET active_child_id = ? WHERE id = ?"),
       updateStreaming: db.prepare(
-        "UPDATE messages SET content = ?, updated_at = ? WHERE id = ? AND status = 'streaming'",
+        "UPDATE messages SET content = ?, thought = ?, updated_at = ? WHERE id = ? AND status = 'streaming'",
       ),
       finish: db.prepare<
-        { id: string; status: FinalStatus; content: string | null; stats: string | null; error: string | null; now: number },
+        {
+          id: string;
+          status: FinalStatus;
+          content: string | null;
+          thought: string | null;
+          stats: string | null;
+          error: string | null;
+          now: number;
+        },
         MessageRow
       >(
-        `UPDATE messages SET status = @status, content = coalesce(@content, content), stats = @stats,
+        `UPDATE messages SET status = @status, content = coalesce(@content, content), thought = coalesce(@thought, thought), stats = @stats,
                              error = @error, updated_at = @now
          WHERE id = @id AND status = 'streaming' RETURNING *`,
       ),
@@ -356,8 +366,8 @@ export class Store {
    * Replaces the text of a streaming message: one UPDATE of one row, no index work, cheap enough to
    * run several times a second so that a crash loses at most the text since the last call.
    */
-  updateStreamingContent(messageId: string, content: string): void {
-    if (this.s.updateStreaming.run(content, this.now(), messageId).changes === 0) {
+  updateStreamingContent(messageId: string, content: string, thought = ""): void {
+    if (this.s.updateStreaming.run(content, thought, this.now(), messageId).changes === 0) {
       this.messageRow(messageId);
       throw new InvalidStateError(`Message ${messageId} is not streaming`);
     }
@@ -372,6 +382,7 @@ export class Store {
         id: messageId,
         status: result.status ?? "complete",
         content: result.content ?? null,
+        thought: result.thought ?? null,
         stats: result.stats ? JSON.stringify(result.stats) : null,
         error: result.error ?? null,
         now,
@@ -530,6 +541,7 @@ export class Store {
       activeChildId: null,
       role: input.role,
       content: input.content,
+      thought: "",
       status: input.status ?? "complete",
       error: input.error ?? null,
       createdAt: now,

@@ -97,6 +97,8 @@ export interface Message {
   activeChildId: string | null;
   role: Role;
   content: string;
+  /** What a thinking model wrote before its answer, shown apart from it; "" for every other message. */
+  thought: string;
   status: MessageStatus;
   error: string | null;
   createdAt: number;

@@ -243,11 +243,11 @@ export interface ImportSummary {
 // Streaming replies
 
 /**
- * Events of one reply, in order: `start` once, `token` any number of times, then exactly one of
- * `done` or `error`. Over HTTP each is one server-sent event whose `event:` is the type and whose
+ * Events of one reply, in order: `start` once, `thought` and `token` any number of times (a thinking
+ * model's thought comes first), then exactly one of `done` or `error`. Over HTTP each is one server-sent event whose `event:` is the type and whose
  * `data:` is the JSON of the rest.
  */
-export type StreamEvent = StartEvent | TokenEvent | DoneEvent | ErrorEvent;
+export type StreamEvent = StartEvent | TokenEvent | ThoughtEvent | DoneEvent | ErrorEvent;
 
 export interface StartEvent {
   type: "start";
@@ -262,6 +262,12 @@ export interface StartEvent {
 export interface TokenEvent {
   type: "token";
   /** The next piece of the reply's text: append it. */
+  text: string;
+}
+
+export interface ThoughtEvent {
+  type: "thought";
+  /** The next piece of a thinking model's thought, which comes before its answer: show it apart. */
   text: string;
 }
 

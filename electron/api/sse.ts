@@ -13,7 +13,7 @@ export function encodeEvent(event: StreamEvent): string {
 /** A comment line: keeps proxies and idle timers from closing a stream while the reply waits in the queue. */
 export const keepAlive = ": keep-alive\n\n";
 
-const eventTypes = new Set<string>(["start", "token", "done", "error"]);
+const eventTypes = new Set<string>(["start", "token", "thought", "done", "error"]);
 
 /** Parses one event block ("event: x\ndata: {...}"); null for comments and unknown event types. */
 function parseBlock(block: string): StreamEvent | null {

@@ -32,6 +32,8 @@ interface Generation<M extends HistoryMessage> {
   drafting?: Drafting;
   signal: AbortSignal;
   onText: (piece: string, text: string) => void;
+  /** A thinking model's thought so far, reported like the text. */
+  onThought?: (piece: string, thought: string) => void;
   /** Id the reply's own text goes by in copied spans. */
   replyId: string;
   /** The conversation's own sampling preset, over the app's. */
@@ -86,6 +88,7 @@ export class ReplyRunner {
     if (signal.aborted) return this.interrupted(answer, onEvent);
     const writer = new StreamingWriter(store, answer.id, this.deps.persistIntervalMs);
     let text = "";
+    let thought = "";
     try {
       const { reply, stats, dropped, openNextTurn } = await this.generate({
         stateKey: answer.conversationId,
@@ -100,12 +103,18 @@ export class ReplyRunner {
           writer.update(soFar);
           onEvent({ type: "token", text: piece });
         },
+        onThought: (piece, soFar) => {
+          thought = soFar;
+          writer.updateThought(soFar);
+          onEvent({ type: "thought", text: piece });
+        },
       });
       writer.close();
       bench?.onReply(reply);
       const message = store.finishMessage(answer.id, {
         status: reply.stopReason === "abort" ? "interrupted" : "complete",
         content: reply.text,
+        thought: reply.thought,
         stats,
       });
       const done: StreamEnd = { type: "done", message, truncatedTurns: dropped.length };
@@ -118,10 +127,10 @@ export class ReplyRunner {
       writer.close();
       // Stopped before the first token (node-llama-cpp throws an AbortError then, where a reply under
       // way returns what it has): that is an interrupted reply, as at any other moment.
-      if (signal.aborted) return this.interrupted(answer, onEvent, text);
+      if (signal.aborted) return this.interrupted(answer, onEvent, text, thought);
       const apiError = toApiError(error);
       try {
-        store.finishMessage(answer.id, { status: "error", error: apiError.message, content: text });
+        store.finishMessage(answer.id, { status: "error", error: apiError.message, content: text, thought });
       } catch {
         // The conversation was deleted meanwhile: there is nothing left to mark.
       }
@@ -135,10 +144,14 @@ export class ReplyRunner {
    * Ends a reply stopped before it had a token (while it waited for the model, or while the model
    * read the prompt) as interrupted, with `content` if some text came.
    */
-  interrupted(answer: Message, onEvent: (event: StreamEvent) => void, content?: string): StreamEnd {
+  interrupted(answer: Message, onEvent: (event: StreamEvent) => void, content?: string, thought?: string): StreamEnd {
     let end: StreamEnd;
     try {
-      end = { type: "done", message: this.deps.store.finishMessage(answer.id, { status: "interrupted", content }), truncatedTurns: 0 };
+      end = {
+        type: "done",
+        message: this.deps.store.finishMessage(answer.id, { status: "interrupted", content, thought }),
+        truncatedTurns: 0,
+      };
     } catch (error) {
       end = { type: "error", message: toApiError(error).message, messageId: answer.id };
     }
@@ -191,6 +204,7 @@ export class ReplyRunner {
     const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
     let firstTokenMs: number | undefined;
     let text = "";
+    let thought = "";
     let reply: Reply;
     const turns = [...system, ...toTurns(kept)];
     try {
@@ -204,6 +218,11 @@ export class ReplyRunner {
           firstTokenMs ??= performance.now() - started;
           text += piece;
           g.onText(piece, text);
+        },
+        onThought: (piece) => {
+          firstTokenMs ??= performance.now() - started;
+          thought += piece;
+          g.onThought?.(piece, thought);
         },
       });
     } catch (error) {

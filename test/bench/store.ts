@@ -137,6 +137,7 @@ function buildConversation(
       activeChildId: null,
       role,
       content,
+      thought: "",
       status: "complete",
       error: null,
       createdAt: time,

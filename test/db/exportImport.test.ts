@@ -14,7 +14,10 @@ function richConversation(store: Store) {
   store.updateStreamingContent(a1.id, "The moon pulls");
   store.finishMessage(a1.id, {
     content: "The moon pulls the oceans.",
+    thought: "Tides: gravity of the moon, then the sun.",
     stats: stats({
+      speedup: 1.7,
+      sampling: { temperature: 0.8, topK: 40, topP: 0.95, minP: 0.05 },
       copiedSpans: [{ sourceId: q1.id, replyStartChar: 0, replyEndChar: 3, sourceStartToken: 5, sourceEndToken: 8 }],
       drafting: { on: true },
       predictorMs: 0.4,

@@ -129,6 +129,21 @@ describe("messages", () => {
     expect(failed).toMatchObject({ status: "error", error: "model crashed", content: "partial answer", stats: null });
   });
 
+  it("keeps a thinking model's thought apart from the answer, streamed and finished, out of search", () => {
+    const store = openStore();
+    const c = store.createConversation();
+    const a = store.appendMessage({ conversationId: c.id, role: "assistant", content: "", status: "streaming" });
+    expect(a.thought).toBe("");
+    store.updateStreamingContent(a.id, "", "The user wants a number; ponder");
+    expect(store.getMessage(a.id)).toMatchObject({ content: "", thought: "The user wants a number; ponder" });
+    // A stop keeps what was thought so far when the finish names none.
+    const done = store.finishMessage(a.id, { status: "interrupted", content: "Four." });
+    expect(done).toMatchObject({ content: "Four.", thought: "The user wants a number; ponder" });
+    expect(store.search("ponder")).toEqual([]);
+    const b = store.appendMessage({ conversationId: c.id, role: "assistant", content: "", status: "streaming" });
+    expect(store.finishMessage(b.id, { content: "Five.", thought: "Count again." }).thought).toBe("Count again.");
+  });
+
   it("marks messages left streaming by a previous session as interrupted, text kept", () => {
     const path = tempDbPath();
     const first = openStore(path);

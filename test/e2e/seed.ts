@@ -26,6 +26,7 @@ export function exportFileOf(conversations: { title: string; messages: SeedMessa
         activeChildId: ids[i + 1] ?? null,
         role: m.role,
         content: m.content,
+        thought: "",
         status: "complete",
         error: null,
         createdAt: time + c * 1000 + i,

@@ -111,6 +111,29 @@ describe("App", () => {
     expect(screen.getByText(/take effect the next time a model is loaded/)).toBeTruthy();
   });
 
+  it("shows a thinking model's thought apart from its answer, collapsed", async () => {
+    start(fake);
+    const box = await screen.findByRole("textbox", { name: "Message" });
+    await fireEvent.input(box, { target: { value: "What is 2 + 2?" } });
+    await fireEvent.keyDown(box, { key: "Enter" });
+    await waitFor(() => expect(fake.streams).toHaveLength(1));
+    const reply = message({ role: "assistant", content: "", status: "streaming" });
+    fake.streams[0]!.emit({ type: "start", userMessage: message({ role: "user", content: "What is 2 + 2?" }), message: reply, queuePosition: 0 });
+    fake.streams[0]!.emit({ type: "thought", text: "Two and two " });
+    fake.streams[0]!.emit({ type: "thought", text: "make four." });
+    const row = () => document.querySelector(`[data-message-id="${reply.id}"]`)!;
+    await waitFor(() => expect(row().querySelector("details.thought summary")?.textContent).toBe("Thinking…"));
+    expect(row().querySelector(".thought-text")?.textContent).toBe("Two and two make four.");
+    fake.streams[0]!.emit({ type: "token", text: "Four." });
+    await waitFor(() => expect(row().querySelector(".markdown")?.textContent).toContain("Four."));
+
+    const done = { ...reply, content: "Four.", thought: "Two and two make four.", status: "complete" as const, stats: stats() };
+    fake.streams[0]!.finish({ type: "done", message: done, truncatedTurns: 0 });
+    await waitFor(() => expect(row().querySelector("details.thought summary")?.textContent).toBe("Thought"));
+    expect((row().querySelector("details.thought") as HTMLDetailsElement).open).toBe(false);
+    expect(row().querySelector(".markdown")?.textContent).not.toContain("Two and two");
+  });
+
   it("stops a reply through the API", async () => {
     start(fake);
     const box = await screen.findByRole("textbox", { name: "Message" });

@@ -32,6 +32,7 @@ export function message(partial: Partial<PathMessage> & Pick<Message, "role" | "
     conversationId: "c1",
     parentId: null,
     activeChildId: null,
+    thought: "",
     status: "complete",
     error: null,
     createdAt: now,

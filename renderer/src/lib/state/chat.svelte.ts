@@ -15,6 +15,8 @@ const pollMs = 1000;
 export interface LiveReply {
   messageId: string;
   text: string;
+  /** A thinking model's thought so far. */
+  thought: string;
   /** Replies ahead of this one for the model; 0 once it is being written. */
   queuePosition: number;
 }
@@ -170,11 +172,14 @@ export class ChatSession {
       if (this.closed) return;
       if (event.type === "start") {
         this.messages = pathOnStart(event);
-        this.live = { messageId: event.message.id, text: "", queuePosition: event.queuePosition };
+        this.live = { messageId: event.message.id, text: "", thought: "", queuePosition: event.queuePosition };
         this.pending = false;
         this.onActivity();
       } else if (event.type === "token" && this.live) {
         this.live.text += event.text;
+        this.live.queuePosition = 0;
+      } else if (event.type === "thought" && this.live) {
+        this.live.thought += event.text;
         this.live.queuePosition = 0;
       }
     };
