@@ -2,22 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { settingsSchema, type Settings } from "../api/contract";
 import { ValidationError } from "../api/schema";
-import { chatSampling } from "../engine/sampling";
-
-export const defaultSettings: Settings = {
-  maxTokens: 512,
-  samplingPreset: "model",
-  temperature: chatSampling.temperature,
-  topK: chatSampling.topK,
-  topP: chatSampling.topP,
-  minP: chatSampling.minP,
-  repeatPenalty: 1,
-  drafting: "reference",
-  systemPrompt: "",
-  similarAnswers: 4,
-  contextSize: 4096,
-  threads: 0,
-};
+import { defaultSettings } from "./defaultSettings";
 
 /**
  * App-wide settings, kept as JSON in the data folder (`settings.json`), or only in memory when no

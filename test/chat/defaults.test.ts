@@ -1,6 +1,6 @@
 // A new user's first question, with the settings a new install has: the default model must answer it.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { defaultSettings } from "../../electron/chat/settings";
+import { defaultSettings } from "../../electron/chat/defaultSettings";
 import { chatSampling } from "../../electron/engine/sampling";
 import { expectDone, recorder, startService, type TestService } from "./helpers";
 

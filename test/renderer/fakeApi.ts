@@ -1,3 +1,4 @@
+import { defaultSettings } from "../../electron/chat/defaultSettings";
 import {
   ApiError,
   type ConversationDetail,
@@ -106,20 +107,7 @@ export class FakeApi {
   };
   /** What listDownloads answers: tests move a download along by editing it. */
   downloads: DownloadStatus[] = [];
-  settings: Settings = {
-    maxTokens: 64,
-    samplingPreset: "model",
-    temperature: 0.8,
-    topK: 40,
-    topP: 0.95,
-    minP: 0.05,
-    repeatPenalty: 1,
-    drafting: "reference",
-    systemPrompt: "",
-    similarAnswers: 4,
-    contextSize: 4096,
-    threads: 0,
-  };
+  settings: Settings = { ...defaultSettings, maxTokens: 64 };
   /** Each conversation's own settings, as `setConversationSampling` leaves them. */
   conversationSettings = new Map<string, ConversationDetail["conversation"]["settings"]>();
   hits: SearchHit[] = [];
