@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
+import { DocumentIndex } from "./documents.js";
 import { ImportError, NotFoundError } from "./errors.js";
 import { toConversation, toMessage } from "./rows.js";
 import type { ConversationRow, MessageRow } from "./rows.js";
@@ -10,11 +11,34 @@ import type { Conversation, DraftingInfo, JsonValue, Message, MessageStats, Path
 export const EXPORT_FORMAT = "reprise.conversations";
 export const EXPORT_VERSION = 1;
 
-export type ExportedMessage = Omit<Message, "conversationId">;
+/** Where a question's source [n] is in one of the conversation's documents. */
+export interface ExportedSource {
+  n: number;
+  documentId: string;
+  startChar: number;
+  endChar: number;
+}
+
+export type ExportedMessage = Omit<Message, "conversationId"> & {
+  /** The passages its prompt held (user messages only); absent in files written before documents. */
+  sources?: ExportedSource[];
+};
+
+/** An attached document with the text taken out of it (the file itself is not kept). */
+export interface ExportedDocument {
+  id: string;
+  name: string;
+  mediaType: string;
+  bytes: number;
+  createdAt: number;
+  text: string;
+}
 
 export interface ExportedConversation extends Conversation {
   /** Every message of every branch in creation order (so parents come before children). */
   messages: ExportedMessage[];
+  /** Absent when it has none (and in files written before documents). */
+  documents?: ExportedDocument[];
 }
 
 export interface ExportFile {
@@ -41,16 +65,36 @@ export interface ImportResult {
 export function exportConversations(db: Database.Database, ids: readonly string[], now: number): ExportFile {
   const getConversation = db.prepare<[string], ConversationRow>("SELECT * FROM conversations WHERE id = ?");
   const getMessages = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq");
+  const getDocuments = db.prepare<[string], { id: string; name: string; media_type: string; bytes: number; created_at: number }>(
+    "SELECT id, name, media_type, bytes, created_at FROM documents WHERE conversation_id = ? ORDER BY seq",
+  );
+  const getText = db
+    .prepare<[string], string>("SELECT group_concat(content, '') FROM (SELECT content FROM document_chunks WHERE document_id = ? ORDER BY ord)")
+    .pluck();
+  const getSources = db.prepare<[string], { n: number; document_id: string; start_char: number; end_char: number }>(
+    "SELECT n, document_id, start_char, end_char FROM message_sources WHERE message_id = ? ORDER BY n",
+  );
   // One transaction, so that the file is one consistent snapshot.
   const conversations = db.transaction(() =>
     ids.map((id) => {
       const row = getConversation.get(id);
       if (!row) throw new NotFoundError("Conversation", id);
-      const messages = getMessages.all(id).map((m) => {
+      const messages = getMessages.all(id).map((m): ExportedMessage => {
         const { conversationId: _omit, ...rest } = toMessage(m);
-        return rest;
+        const sources = getSources
+          .all(m.id)
+          .map((r) => ({ n: r.n, documentId: r.document_id, startChar: r.start_char, endChar: r.end_char }));
+        return sources.length > 0 ? { ...rest, sources } : rest;
       });
-      return { ...toConversation(row), messages };
+      const documents = getDocuments.all(id).map((d) => ({
+        id: d.id,
+        name: d.name,
+        mediaType: d.media_type,
+        bytes: d.bytes,
+        createdAt: d.created_at,
+        text: getText.get(d.id) ?? "",
+      }));
+      return { ...toConversation(row), messages, ...(documents.length > 0 ? { documents } : {}) };
     }),
   )();
   return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: now, conversations };
@@ -118,6 +162,8 @@ function parseStats(v: unknown, path: string): MessageStats | null {
         end: field(s, "end", p, isInteger, "an integer"),
         ...optional(s, "sourceStart", p, isInteger, "an integer"),
         ...optional(s, "sourceEnd", p, isInteger, "an integer"),
+        ...optional(s, "sourceCharStart", p, isInteger, "an integer"),
+        ...optional(s, "sourceCharEnd", p, isInteger, "an integer"),
       };
     }),
     ...optional(v, "drafting", path, isDrafting, "{on: true} or {on: false, reason}"),
@@ -125,6 +171,8 @@ function parseStats(v: unknown, path: string): MessageStats | null {
     ...optional(v, "firstTokenMs", path, isFiniteNumber, "a number"),
     ...optional(v, "promptTokens", path, isInteger, "an integer"),
     ...optional(v, "truncatedTurns", path, isInteger, "an integer"),
+    ...optional(v, "passages", path, isInteger, "an integer"),
+    ...optional(v, "passagesCut", path, isInteger, "an integer"),
   };
 }
 
@@ -142,7 +190,51 @@ function parseMessage(v: unknown, path: string): ExportedMessage {
     updatedAt: field(v, "updatedAt", path, isInteger, "a time in ms"),
     model: field(v, "model", path, isNullableString, "a string or null"),
     stats: parseStats(v["stats"], `${path}.stats`),
+    ...(v["sources"] === undefined ? {} : { sources: parseSources(v["sources"], `${path}.sources`) }),
   };
+}
+
+function parseSources(v: unknown, path: string): ExportedSource[] {
+  if (!Array.isArray(v)) fail(path, "expected an array");
+  return v.map((s, i) => {
+    const p = `${path}[${i}]`;
+    if (!isObject(s)) fail(p, "expected an object");
+    const source = {
+      n: field(s, "n", p, isInteger, "an integer"),
+      documentId: field(s, "documentId", p, isString, "a string"),
+      startChar: field(s, "startChar", p, isInteger, "an integer"),
+      endChar: field(s, "endChar", p, isInteger, "an integer"),
+    };
+    if (source.n !== i + 1) fail(`${p}.n`, `expected ${i + 1}: sources are numbered from 1 in order`);
+    if (source.startChar < 0 || source.endChar < source.startChar) fail(p, "expected 0 <= startChar <= endChar");
+    return source;
+  });
+}
+
+function parseDocument(v: unknown, path: string): ExportedDocument {
+  if (!isObject(v)) fail(path, "expected an object");
+  return {
+    id: field(v, "id", path, isString, "a string"),
+    name: field(v, "name", path, isString, "a string"),
+    mediaType: field(v, "mediaType", path, isString, "a string"),
+    bytes: field(v, "bytes", path, isInteger, "an integer"),
+    createdAt: field(v, "createdAt", path, isInteger, "a time in ms"),
+    text: field(v, "text", path, isString, "a string"),
+  };
+}
+
+/** Every source must point into a document of the same conversation, inside its text. */
+function checkSources(c: ExportedConversation, path: string): void {
+  const lengths = new Map((c.documents ?? []).map((d) => [d.id, d.text.length]));
+  if (lengths.size !== (c.documents ?? []).length) fail(path, "a document id appears twice");
+  for (const m of c.messages) {
+    if (m.sources && m.sources.length > 0 && m.role !== "user") fail(path, `message ${m.id} has sources but is not a user message`);
+    for (const s of m.sources ?? []) {
+      const length = lengths.get(s.documentId);
+      if (length === undefined) fail(path, `a source of message ${m.id} names document ${s.documentId}, which is not in the conversation`);
+      if (s.endChar > length) fail(path, `a source of message ${m.id} ends past the text of document ${s.documentId}`);
+    }
+  }
 }
 
 /**
@@ -187,20 +279,25 @@ function parseFile(data: unknown): ExportedConversation[] {
       pinned: field(v, "pinned", path, isBoolean, "a boolean"),
       activeRootId: field(v, "activeRootId", path, isNullableString, "a string or null"),
       messages: messages.map((m, j) => parseMessage(m, `${path}.messages[${j}]`)),
+      ...(v["documents"] === undefined
+        ? {}
+        : { documents: field(v, "documents", path, Array.isArray, "an array").map((d, j) => parseDocument(d, `${path}.documents[${j}]`)) }),
     };
     checkTree(conversation, path);
+    checkSources(conversation, path);
     return conversation;
   });
 }
 
-/** The same conversation under fresh ids; copied spans that point into it follow their messages. */
+/** The same conversation under fresh ids; copied spans and sources that point into it follow their messages and documents. */
 function withNewIds(c: ExportedConversation): ExportedConversation {
-  const ids = new Map(c.messages.map((m) => [m.id, randomUUID()]));
+  const ids = new Map([...c.messages, ...(c.documents ?? [])].map((m) => [m.id, randomUUID()]));
   const map = (id: string | null) => (id === null ? null : (ids.get(id) ?? id));
   return {
     ...c,
     id: randomUUID(),
     activeRootId: map(c.activeRootId),
+    documents: c.documents?.map((d) => ({ ...d, id: map(d.id) as string })),
     messages: c.messages.map((m) => ({
       ...m,
       id: map(m.id) as string,
@@ -210,6 +307,7 @@ function withNewIds(c: ExportedConversation): ExportedConversation {
         ...m.stats,
         copiedSpans: m.stats.copiedSpans.map((s) => ({ ...s, sourceId: map(s.sourceId) as string })),
       },
+      sources: m.sources?.map((s) => ({ ...s, documentId: map(s.documentId) as string })),
     })),
   };
 }
@@ -222,6 +320,8 @@ export function importConversations(db: Database.Database, data: unknown, option
   const conversations = parseFile(data);
   const conversationExists = db.prepare("SELECT 1 FROM conversations WHERE id = ?").pluck();
   const messageExists = db.prepare("SELECT 1 FROM messages WHERE id = ?").pluck();
+  const documentExists = db.prepare("SELECT 1 FROM documents WHERE id = ?").pluck();
+  const documents = new DocumentIndex(db);
   const insertConversation = db.prepare(
     `INSERT INTO conversations (id, title, created_at, updated_at, model, settings, pinned, active_root_id)
      VALUES (@id, @title, @createdAt, @updatedAt, @model, @settings, @pinned, @activeRootId)`,
@@ -239,13 +339,14 @@ export function importConversations(db: Database.Database, data: unknown, option
     for (const original of conversations) {
       const clash =
         conversationExists.get(original.id) !== undefined ||
-        original.messages.some((m) => idsInThisFile.has(m.id) || messageExists.get(m.id) !== undefined);
+        original.messages.some((m) => idsInThisFile.has(m.id) || messageExists.get(m.id) !== undefined) ||
+        (original.documents ?? []).some((d) => idsInThisFile.has(d.id) || documentExists.get(d.id) !== undefined);
       if (clash && options.onExisting === "skip") {
         result.skipped.push(original.id);
         continue;
       }
       const c = clash ? withNewIds(original) : original;
-      for (const m of c.messages) idsInThisFile.add(m.id);
+      for (const x of [...c.messages, ...(c.documents ?? [])]) idsInThisFile.add(x.id);
       insertConversation.run({
         ...c,
         settings: JSON.stringify(c.settings),
@@ -260,6 +361,8 @@ export function importConversations(db: Database.Database, data: unknown, option
           questionHash: m.role === "user" ? questionHash(m.content) : null,
         });
       }
+      for (const d of c.documents ?? []) documents.add({ ...d, conversationId: c.id });
+      for (const m of c.messages) if (m.sources) documents.setSources(m.id, m.sources);
       result.imported.push({ sourceId: original.id, id: c.id });
     }
     return result;
