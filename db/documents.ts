@@ -145,6 +145,12 @@ export class DocumentIndex {
          FROM hits JOIN document_chunks c ON c.seq = hits.seq JOIN documents d ON d.id = c.document_id
          JOIN conversations v ON v.id = d.conversation_id ORDER BY hits.rank`,
       ),
+      sourced: db
+        .prepare<[string], string>(
+          `SELECT DISTINCT s.message_id FROM message_sources s JOIN documents d ON d.id = s.document_id
+           WHERE d.conversation_id = ?`,
+        )
+        .pluck(),
       insertSource: db.prepare(
         "INSERT INTO message_sources (message_id, n, document_id, start_char, end_char) VALUES (?, ?, ?, ?, ?)",
       ),
@@ -273,6 +279,11 @@ export class DocumentIndex {
       endChar: r.end_char,
       text: this.text(r.document_id, r.start_char, r.end_char),
     }));
+  }
+
+  /** The ids of the conversation's messages that have sources. */
+  sourcedMessages(conversationId: string): Set<string> {
+    return new Set(this.s.sourced.all(conversationId));
   }
 
   private rareTermsQuery(text: string): string | null {

@@ -129,6 +129,13 @@ CREATE TRIGGER document_chunks_fts_delete AFTER DELETE ON document_chunks BEGIN
   INSERT INTO document_chunks_fts (document_chunks_fts, rowid, content) VALUES ('delete', old.seq, old.content);
 END;
 
+CREATE TABLE document_tokens (
+  document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  tokens BLOB NOT NULL,
+  PRIMARY KEY (document_id, model_id)
+) STRICT, WITHOUT ROWID;
+
 CREATE TABLE message_sources (
   message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
   n INTEGER NOT NULL,

@@ -244,6 +244,12 @@ export class Store {
       getTokens: db
         .prepare<[string, string], Buffer>("SELECT tokens FROM message_tokens WHERE message_id = ? AND model_id = ?")
         .pluck(),
+      putDocumentTokens: db.prepare(
+        "INSERT OR REPLACE INTO document_tokens (document_id, model_id, tokens) VALUES (?, ?, ?)",
+      ),
+      getDocumentTokens: db
+        .prepare<[string, string], Buffer>("SELECT tokens FROM document_tokens WHERE document_id = ? AND model_id = ?")
+        .pluck(),
     };
     this.searchIndex = new SearchIndex(db);
     this.documents = new DocumentIndex(db);
@@ -536,6 +542,23 @@ export class Store {
   messageSources(messageId: string): MessageSource[] {
     this.messageRow(messageId);
     return this.documents.sources(messageId);
+  }
+
+  /** The ids of the conversation's messages that cite passages of its documents. */
+  messagesWithSources(conversationId: string): Set<string> {
+    return this.documents.sourcedMessages(conversationId);
+  }
+
+  /** Token ids of a document's text for a model: it is tokenized once per model. */
+  putDocumentTokens(documentId: string, modelId: string, tokens: Uint32Array | readonly number[]): void {
+    this.documents.get(documentId);
+    this.s.putDocumentTokens.run(documentId, modelId, encodeTokens(tokens, tokens.length));
+    this.wrote();
+  }
+
+  getDocumentTokens(documentId: string, modelId: string): Uint32Array | null {
+    const buf = this.s.getDocumentTokens.get(documentId, modelId);
+    return buf ? decodeTokens(buf) : null;
   }
 
   searchDocuments(query: string, options: { limit?: number } = {}): DocumentSearchHit[] {

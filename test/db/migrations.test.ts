@@ -25,6 +25,7 @@ const FROZEN_SCHEMA = [
   "table document_chunks_fts_data: CREATE TABLE 'document_chunks_fts_data'(id INTEGER PRIMARY KEY, block BLOB)",
   "table document_chunks_fts_docsize: CREATE TABLE 'document_chunks_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB)",
   "table document_chunks_fts_idx: CREATE TABLE 'document_chunks_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID",
+  "table document_tokens: CREATE TABLE document_tokens ( document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE, model_id TEXT NOT NULL, tokens BLOB NOT NULL, PRIMARY KEY (document_id, model_id) ) STRICT, WITHOUT ROWID",
   "table documents: CREATE TABLE documents ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE, name TEXT NOT NULL, media_type TEXT NOT NULL, bytes INTEGER NOT NULL, chars INTEGER NOT NULL, created_at INTEGER NOT NULL ) STRICT",
   "table message_sources: CREATE TABLE message_sources ( message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE, n INTEGER NOT NULL, document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, PRIMARY KEY (message_id, n) ) STRICT, WITHOUT ROWID",
   "table message_tokens: CREATE TABLE message_tokens ( message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE, model_id TEXT NOT NULL, tokens BLOB NOT NULL, PRIMARY KEY (message_id, model_id) ) STRICT, WITHOUT ROWID",
