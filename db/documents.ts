@@ -67,6 +67,9 @@ const MIN_QUERY_TERMS = 2;
 const DEFAULT_HITS = 8;
 // A hit is read with the chunk before and after it: a statement cut by a chunk edge stays whole.
 const NEIGHBOURS = 1;
+// Touching reads merge up to this many chunks: a passage stays small enough to fit a small model's
+// share of the context (see PASSAGE_SHARE), and one long run of matches does not crowd out the rest.
+const MAX_PASSAGE_CHUNKS = 3;
 // Document search ranks among the newest matches only, like message search (see search.ts).
 const SEARCH_WINDOW = 10_000;
 
@@ -208,32 +211,28 @@ export class DocumentIndex {
     const query = this.rareTermsQuery(text);
     if (query === null) return [];
     const hits = this.s.hits.all({ query, conversationId, limit: options.hits ?? DEFAULT_HITS });
-    const spans: { documentId: string; first: number; last: number; rank: number }[] = [];
+    const spans: { documentId: string; first: number; last: number; rank: number; hit: number }[] = [];
+    const fits = (first: number, last: number) => last - first + 1 <= MAX_PASSAGE_CHUNKS;
     for (const hit of hits) {
-      const first = Math.max(0, hit.ord - NEIGHBOURS);
-      const last = hit.ord + NEIGHBOURS;
-      const touching = spans.find((s) => s.documentId === hit.document_id && first <= s.last + 1 && last >= s.first - 1);
+      const same = spans.filter((s) => s.documentId === hit.document_id);
+      if (same.some((s) => s.first <= hit.ord && hit.ord <= s.last)) continue;
+      let first = Math.max(0, hit.ord - NEIGHBOURS);
+      let last = hit.ord + NEIGHBOURS;
+      // Neighbours already read by a better passage stay there.
+      for (const s of same) {
+        if (s.last < hit.ord) first = Math.max(first, s.last + 1);
+        if (s.first > hit.ord) last = Math.min(last, s.first - 1);
+      }
+      const touching = same.find((s) => first <= s.last + 1 && last >= s.first - 1 && fits(Math.min(first, s.first), Math.max(last, s.last)));
       if (touching) {
         touching.first = Math.min(touching.first, first);
         touching.last = Math.max(touching.last, last);
-      } else spans.push({ documentId: hit.document_id, first, last, rank: hit.rank });
-    }
-    // Merging can make two passages touch that did not before.
-    for (let i = 0; i < spans.length; i++) {
-      for (let j = i + 1; j < spans.length; j++) {
-        const a = spans[i]!;
-        const b = spans[j]!;
-        if (a.documentId === b.documentId && b.first <= a.last + 1 && b.last >= a.first - 1) {
-          a.first = Math.min(a.first, b.first);
-          a.last = Math.max(a.last, b.last);
-          spans.splice(j, 1);
-          j = i;
-        }
-      }
+      } else spans.push({ documentId: hit.document_id, first, last, rank: hit.rank, hit: hit.ord });
     }
     const names = new Map<string, string>();
     return spans.map((s) => {
       const range = this.s.chunkRange.get(s.documentId, s.first, s.last) as { start_char: number; end_char: number };
+      const hit = this.s.chunkRange.get(s.documentId, s.hit, s.hit) as { start_char: number; end_char: number };
       let name = names.get(s.documentId);
       if (name === undefined) names.set(s.documentId, (name = this.get(s.documentId).name));
       return {
@@ -243,6 +242,8 @@ export class DocumentIndex {
         endChar: range.end_char,
         text: this.text(s.documentId, range.start_char, range.end_char),
         score: -s.rank,
+        hitStartChar: hit.start_char,
+        hitEndChar: hit.end_char,
       };
     });
   }

@@ -169,6 +169,9 @@ export interface Passage {
 /** A passage found for a question, best first; `score` is the negated bm25 of its best chunk. */
 export interface RetrievedPassage extends Passage {
   score: number;
+  /** The best-matching chunk of the passage: what is kept when the whole passage does not fit. */
+  hitStartChar: number;
+  hitEndChar: number;
 }
 
 /** A passage as put into a question's prompt: source [n]. */

@@ -14,6 +14,11 @@ function sourceBlock(n: number, passage: Passage): string {
   return `[${n}] ${passage.documentName}:\n${passage.text.trim()}`;
 }
 
+// Of the wordings tried on SmolLM2-135M-Instruct, this one (after the question) gave the answers
+// closest to the passage; no wording made that model write the [n] reliably.
+const citeInstruction =
+  "Answer from the sources above. After each sentence that uses a source, write its number in brackets, like [1].";
+
 /**
  * The question as the model reads it when passages of the conversation's documents were found for
  * it: the numbered sources, what to do with them, then the question. Stored sources re-render to the
@@ -22,7 +27,7 @@ function sourceBlock(n: number, passage: Passage): string {
 export function promptWithSources(question: string, sources: readonly MessageSource[]): string {
   if (sources.length === 0) return question;
   const blocks = sources.map((s) => sourceBlock(s.n, s)).join("\n\n");
-  return `Sources:\n\n${blocks}\n\nAnswer from the sources above and cite each source you use as [n], for example [1].\n\nQuestion: ${question}`;
+  return `Sources:\n\n${blocks}\n\nQuestion: ${question}\n\n${citeInstruction}`;
 }
 
 export interface FittedPassages {
@@ -31,15 +36,32 @@ export interface FittedPassages {
   cut: number;
 }
 
-/** The best passages whose source blocks fit `budgetTokens` together, in rank order; the others are cut. */
+/** The passage's best-matching chunk alone, without the neighbours read with it. */
+function hitOnly(passage: RetrievedPassage): RetrievedPassage {
+  const from = passage.hitStartChar - passage.startChar;
+  return {
+    ...passage,
+    startChar: passage.hitStartChar,
+    endChar: passage.hitEndChar,
+    text: passage.text.slice(from, from + passage.hitEndChar - passage.hitStartChar),
+  };
+}
+
+/**
+ * The best passages whose source blocks fit `budgetTokens` together, in rank order: a passage that
+ * does not fit whole is tried as its best chunk alone; one that does not fit even so is cut.
+ */
 export function fitPassages(engine: Engine, passages: readonly RetrievedPassage[], budgetTokens: number): FittedPassages {
   const chosen: RetrievedPassage[] = [];
   let used = 0;
   for (const passage of passages) {
-    const tokens = engine.tokenize(`${sourceBlock(chosen.length + 1, passage)}\n\n`).length;
-    if (used + tokens > budgetTokens) continue;
-    chosen.push(passage);
-    used += tokens;
+    for (const candidate of [passage, hitOnly(passage)]) {
+      const tokens = engine.tokenize(`${sourceBlock(chosen.length + 1, candidate)}\n\n`).length;
+      if (used + tokens > budgetTokens) continue;
+      chosen.push(candidate);
+      used += tokens;
+      break;
+    }
   }
   return { chosen, cut: passages.length - chosen.length };
 }
@@ -59,23 +81,39 @@ export function documentReferences(store: Store, engine: Engine, sources: readon
   });
 }
 
+/** A whole document the reply had as a reference: its text and how many tokens it has. */
+export interface ReferencedDocument {
+  text: string;
+  tokens: number;
+}
+
+/** The occurrence of `piece` in `text` nearest to `near`, or -1. */
+function nearest(text: string, piece: string, near: number): number {
+  const after = text.indexOf(piece, near);
+  const before = text.lastIndexOf(piece, near);
+  if (after < 0 || before < 0) return Math.max(after, before);
+  return near - before <= after - near ? before : after;
+}
+
 /**
  * Copied spans credited to the document they came from: a span copied from a question's passage
  * (which the live context holds) is the document's, not the question's, and so is a span from a
- * whole-document reference. `sourceCharStart`/`sourceCharEnd` say where in the document the text is.
+ * whole-document reference. `sourceCharStart`/`sourceCharEnd` say where in the document the text is:
+ * for a whole-document span, the occurrence nearest to where its token range falls.
  */
 export function creditDocuments(
   spans: readonly CopiedSpan[],
   replyText: string,
   sourcesByMessage: ReadonlyMap<string, readonly MessageSource[]>,
-  documentText: (documentId: string) => string | undefined,
+  referencedDocument: (documentId: string) => ReferencedDocument | undefined,
 ): CopiedSpan[] {
   return spans.map((span) => {
     const copied = replyText.slice(span.start, span.end);
-    if (copied.trim() === "") return span;
-    const fromDocument = documentText(span.sourceId);
-    if (fromDocument !== undefined) {
-      const at = fromDocument.indexOf(copied);
+    if (copied === "") return span;
+    const document = referencedDocument(span.sourceId);
+    if (document) {
+      const near = Math.round(((span.sourceStart ?? 0) * document.text.length) / Math.max(1, document.tokens));
+      const at = nearest(document.text, copied, near);
       return at < 0 ? span : { ...span, sourceCharStart: at, sourceCharEnd: at + copied.length };
     }
     for (const source of sourcesByMessage.get(span.sourceId) ?? []) {

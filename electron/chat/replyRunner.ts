@@ -46,6 +46,14 @@ interface Generated<M> {
   openNextTurn: () => Promise<void>;
 }
 
+function memoize<T>(f: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    if (!cache.has(key)) cache.set(key, f(key));
+    return cache.get(key) as T;
+  };
+}
+
 /** One reply's whole path, from the conversation in the store to the finished message. */
 export class ReplyRunner {
   /** Per conversation, the first message still shown to the model once older ones were dropped. */
@@ -158,10 +166,11 @@ export class ReplyRunner {
     if (dropped.length > 0 && kept[0]) this.keepFrom.set(g.stateKey, kept[0].id);
     else this.keepFrom.delete(g.stateKey);
 
+    const documents = documentReferences(store, engine, retrieval.sources);
     const references = [
       ...pastAnswerReferences(store, engine, question.content, g.conversationId, settings.similarAnswers),
       ...this.droppedReferences(engine, dropped, g.conversationId ? store : null),
-      ...documentReferences(store, engine, retrieval.sources),
+      ...documents,
     ];
     const drafting = g.drafting ?? settings.drafting;
     const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
@@ -199,7 +208,10 @@ export class ReplyRunner {
         storedSpans(s.copiedSpans, engine, system, kept, g.replyId),
         reply.text,
         new Map(kept.flatMap((m) => (m.sources && m.sources.length > 0 ? [[m.id, m.sources] as const] : []))),
-        (id) => (retrieval.sources.some((source) => source.documentId === id) ? store.documentText(id) : undefined),
+        memoize((id) => {
+          const reference = documents.find((d) => d.id === id);
+          return reference && { text: store.documentText(id), tokens: reference.tokens.length };
+        }),
       ),
       drafting: s.drafting,
       predictorMs: s.predictorMs,
