@@ -2,6 +2,8 @@ import {
   ApiError,
   type ConversationDetail,
   type ConversationSummary,
+  type DocumentInfo,
+  type MessageSource,
   type Message,
   type MessageStats,
   type ModelStatus,
@@ -77,6 +79,9 @@ export class FakeApi {
   };
   settings: Settings = { maxTokens: 64, temperature: 0, repeatPenalty: 1, drafting: "reference", systemPrompt: "", similarAnswers: 4 };
   hits: SearchHit[] = [];
+  documents: DocumentInfo[] = [];
+  /** Sources by answer id (the fake does not model questions). */
+  sources = new Map<string, MessageSource[]>();
   streams: PendingStream[] = [];
   calls: { name: string; request: unknown }[] = [];
 
@@ -162,7 +167,7 @@ export class FakeApi {
     },
     search: async (request) => {
       this.record("search", request);
-      return { hits: this.hits };
+      return { hits: this.hits, documentHits: [] };
     },
     modelStatus: async () => this.model,
     selectModel: async (request) => {
@@ -181,5 +186,33 @@ export class FakeApi {
     },
     exportConversations: async () => ({ fileName: "x.json", mimeType: "application/json", content: "{}" }),
     importConversations: async () => ({ conversationIds: [], skipped: 0 }),
+    attachDocument: async (request) => {
+      this.record("attachDocument", request);
+      const text = atob(request.contentBase64);
+      const document: DocumentInfo = {
+        id: `d${this.documents.length + 1}`,
+        conversationId: request.conversationId,
+        name: request.name,
+        mediaType: request.mediaType,
+        bytes: text.length,
+        chars: text.length,
+        chunks: 1,
+        createdAt: now,
+      };
+      this.documents.push(document);
+      return document;
+    },
+    listDocuments: async (request) => ({ documents: this.documents.filter((d) => d.conversationId === request.conversationId) }),
+    deleteDocument: async (request) => {
+      this.record("deleteDocument", request);
+      this.documents = this.documents.filter((d) => d.id !== request.documentId);
+      return { deleted: true };
+    },
+    documentText: async (request) => {
+      const document = this.documents.find((d) => d.id === request.documentId);
+      if (!document) throw new ApiError("not_found", `No document ${request.documentId}`);
+      return { document, startChar: 0, endChar: 0, text: "" };
+    },
+    messageSources: async (request) => ({ sources: this.sources.get(request.messageId) ?? [] }),
   };
 }
