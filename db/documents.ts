@@ -59,11 +59,16 @@ function toInfo(row: DocumentRow): DocumentInfo {
   };
 }
 
-// As for past questions (see search.ts): bm25 costs about 1 µs per matching row, so the query is made
-// of the question's rarest terms; a term in this many chunks or more is common.
-const RARE_TERM_CHUNKS = 1_000;
+// Ranking costs a few µs per matching chunk (bm25, and the join that keeps the conversation's own), so
+// the query is made of the question's rarest terms: any of them (OR), each in fewer than
+// RARE_TERM_CHUNKS chunks, so at most MAX_QUERY_TERMS * RARE_TERM_CHUNKS rows are ranked. A question
+// whose every term is common asks for its two rarest together (AND), ranked among the last
+// COMMON_WINDOW matches only. bench:store measured p95 89 ms at 100,000 chunks when common terms
+// were ORed in too.
+const RARE_TERM_CHUNKS = 500;
 const MAX_QUERY_TERMS = 6;
-const MIN_QUERY_TERMS = 2;
+const COMMON_QUERY_TERMS = 2;
+const COMMON_WINDOW = 3_000;
 const DEFAULT_HITS = 8;
 // A hit is read with the chunk before and after it: a statement cut by a chunk edge stays whole.
 const NEIGHBOURS = 1;
@@ -114,10 +119,11 @@ export class DocumentIndex {
           "SELECT count(*) FROM (SELECT 1 FROM document_chunks_fts WHERE document_chunks_fts MATCH @query LIMIT @cap)",
         )
         .pluck(),
-      hits: db.prepare<{ query: string; conversationId: string; limit: number }, HitRow>(
+      // The bound is cast: FTS5 ignores a rowid constraint that is not an INTEGER (see search.ts).
+      hits: db.prepare<{ query: string; from: number; conversationId: string; limit: number }, HitRow>(
         `SELECT c.document_id, c.ord, f.rank FROM document_chunks_fts f
          JOIN document_chunks c ON c.seq = f.rowid JOIN documents d ON d.id = c.document_id
-         WHERE document_chunks_fts MATCH @query AND d.conversation_id = @conversationId
+         WHERE document_chunks_fts MATCH @query AND f.rowid >= CAST(@from AS INTEGER) AND d.conversation_id = @conversationId
          ORDER BY f.rank LIMIT @limit`,
       ),
       searchWindowStart: db
@@ -210,7 +216,8 @@ export class DocumentIndex {
   retrieve(conversationId: string, text: string, options: RetrieveOptions = {}): RetrievedPassage[] {
     const query = this.rareTermsQuery(text);
     if (query === null) return [];
-    const hits = this.s.hits.all({ query, conversationId, limit: options.hits ?? DEFAULT_HITS });
+    const from = query.common ? (this.s.searchWindowStart.get({ query: query.match, skip: COMMON_WINDOW - 1 }) ?? 0) : 0;
+    const hits = this.s.hits.all({ query: query.match, from, conversationId, limit: options.hits ?? DEFAULT_HITS });
     const spans: { documentId: string; first: number; last: number; rank: number; hit: number }[] = [];
     const fits = (first: number, last: number) => last - first + 1 <= MAX_PASSAGE_CHUNKS;
     for (const hit of hits) {
@@ -287,13 +294,15 @@ export class DocumentIndex {
     return new Set(this.s.sourced.all(conversationId));
   }
 
-  private rareTermsQuery(text: string): string | null {
+  /** The FTS5 query for a question; `common` when it had no rare term. */
+  private rareTermsQuery(text: string): { match: string; common: boolean } | null {
     const counted = distinctiveTerms(text)
       .map((t) => ({ t, chunks: this.s.termChunks.get({ query: term(t), cap: RARE_TERM_CHUNKS }) ?? 0 }))
       .filter((c) => c.chunks > 0)
       .sort((a, b) => a.chunks - b.chunks);
-    const rare = counted.filter((c) => c.chunks < RARE_TERM_CHUNKS).length;
-    const chosen = counted.slice(0, Math.min(MAX_QUERY_TERMS, Math.max(rare, MIN_QUERY_TERMS)));
-    return chosen.length > 0 ? anyOf(chosen.map((c) => c.t)) : null;
+    const rare = counted.filter((c) => c.chunks < RARE_TERM_CHUNKS);
+    if (rare.length > 0) return { match: anyOf(rare.slice(0, MAX_QUERY_TERMS).map((c) => c.t)), common: false };
+    if (counted.length === 0) return null;
+    return { match: counted.slice(0, COMMON_QUERY_TERMS).map((c) => term(c.t)).join(" AND "), common: true };
   }
 }

@@ -1,4 +1,4 @@
-import type { Store } from "../../db/index";
+import { NotFoundError, type Store } from "../../db/index";
 import type { Message, MessageSource, MessageStats } from "../../db/types";
 import type { Settings, StreamEnd, StreamEvent } from "../api/contract";
 import type { ChatTurn, Drafting, Engine, Reply } from "../engine/engine";
@@ -210,7 +210,14 @@ export class ReplyRunner {
         new Map(kept.flatMap((m) => (m.sources && m.sources.length > 0 ? [[m.id, m.sources] as const] : []))),
         memoize((id) => {
           const reference = documents.find((d) => d.id === id);
-          return reference && { text: store.documentText(id), tokens: reference.tokens.length };
+          if (!reference) return undefined;
+          try {
+            return { text: store.documentText(id), tokens: reference.tokens.length };
+          } catch (error) {
+            // Removed while the reply was written: its spans keep the token range they have.
+            if (error instanceof NotFoundError) return undefined;
+            throw error;
+          }
         }),
       ),
       drafting: s.drafting,

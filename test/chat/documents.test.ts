@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { EngineChat, type ChatTurn } from "../../electron/engine/engine";
@@ -96,5 +96,33 @@ describe("a long conversation with a long document, on the real model", () => {
     const question = prompts[0]!.at(-1)!.text;
     expect(question).toContain("[1] sites.md:");
     expect(question).not.toContain(`[${stats.passages! + 1}]`);
+  });
+});
+
+describe("deleting a conversation that answered from a document, on the real model", () => {
+  it("leaves no byte of the document's text in the database files", async () => {
+    // Lowercase and ending in a digit, so the FTS index holds the same bytes (see test/db/delete.test.ts).
+    const marker = "xkq4docsecret7";
+    const conversation = await t.service.createConversation({});
+    const text = `${asText.toString("utf8")}\n\nThe local certificate password is ${marker}, kept with the CA files.\n`;
+    await t.service.attachDocument({
+      conversationId: conversation.id,
+      name: `notes-${marker}.txt`,
+      mediaType: "text/plain",
+      contentBase64: Buffer.from(text).toString("base64"),
+    });
+    const done = expectDone(
+      await t.service.sendMessage({ conversationId: conversation.id, text: "What is the local certificate password?" }, recorder().onEvent),
+    );
+    expect((await t.service.messageSources({ messageId: done.message.id })).sources.some((s) => s.text.includes(marker))).toBe(true);
+    const files = () =>
+      ["", "-wal", "-shm"]
+        .map((suffix) => t.store.path + suffix)
+        .filter((file) => existsSync(file) && readFileSync(file).toString("latin1").toLowerCase().includes(marker));
+    expect(files().length).toBeGreaterThan(0);
+
+    await t.service.deleteConversation({ conversationId: conversation.id });
+    expect(files()).toEqual([]);
+    expect((await t.service.search({ q: marker })).documentHits).toEqual([]);
   });
 });

@@ -96,6 +96,22 @@ describe("documents in the store", () => {
     expect(store.retrievePassages(c.id, "nothing matches zzzz")).toEqual([]);
   });
 
+  it("ranks a question of common words by all of them together, and a rare word first when there is one", () => {
+    const store = openStore();
+    const c = store.createConversation();
+    const filler = "and the words of this paragraph are ordinary prose that pads it out to the length of one chunk ".repeat(6);
+    const paragraphs = Array.from({ length: 600 }, (_, i) =>
+      i === 123 ? `Paragraph ${i} names the kestrel9 alone. ${filler}` : `Paragraph ${i}: harbour ${i % 2 === 0 ? "pilots" : "boats"} ${filler}`,
+    );
+    const doc = attach(store, c.id, paragraphs.join("\n\n"));
+    expect(doc.chunks).toBeGreaterThan(500);
+    const common = store.retrievePassages(c.id, "harbour pilots");
+    expect(common.length).toBeGreaterThan(0);
+    expect(common.every((p) => /harbour pilots/.test(p.text))).toBe(true);
+    const rare = store.retrievePassages(c.id, "harbour kestrel9");
+    expect(rare[0]?.text).toContain("kestrel9");
+  });
+
   it("records a question's sources and gives them back with their text; a deleted document takes them along", () => {
     const store = openStore();
     const c = store.createConversation();
