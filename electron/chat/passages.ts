@@ -63,7 +63,30 @@ export function fitPassages(engine: Engine, passages: readonly RetrievedPassage[
       break;
     }
   }
-  return { chosen, cut: passages.length - chosen.length };
+  return { chosen: mergeTouching(chosen), cut: passages.length - chosen.length };
+}
+
+/**
+ * Chosen passages of one document that touch become one source, in its place in the ranking: the
+ * model reads one stretch of text rather than pieces (retrieval caps a passage's length so that one
+ * run of matches does not crowd out the rest, but once both are in, one source reads better; a
+ * small model given two pieces of one README answered "1." and stopped).
+ */
+function mergeTouching(passages: readonly RetrievedPassage[]): RetrievedPassage[] {
+  const merged: RetrievedPassage[] = [];
+  for (const passage of passages) {
+    const at = merged.findIndex(
+      (m) => m.documentId === passage.documentId && (m.endChar === passage.startChar || passage.endChar === m.startChar),
+    );
+    const other = merged[at];
+    if (!other) {
+      merged.push(passage);
+      continue;
+    }
+    const [first, second] = other.startChar < passage.startChar ? [other, passage] : [passage, other];
+    merged[at] = { ...other, startChar: first.startChar, endChar: second.endChar, text: first.text + second.text };
+  }
+  return merged.length === passages.length ? merged : mergeTouching(merged);
 }
 
 /**

@@ -49,6 +49,26 @@ describe("fitting passages", () => {
   });
 });
 
+describe("merging chosen passages", () => {
+  it("makes touching passages of one document one source, in the better one's place", () => {
+    const at = (startChar: number, text: string, documentId = "d"): RetrievedPassage => ({
+      documentId,
+      documentName: `${documentId}.txt`,
+      startChar,
+      endChar: startChar + text.length,
+      text,
+      score: 1,
+      hitStartChar: startChar,
+      hitEndChar: startChar + text.length,
+    });
+    const { chosen } = fitPassages(wordEngine, [at(10, "b c "), at(50, "x y", "e"), at(0, "a0 a1 a2 \n"), at(14, "d e")], 100);
+    expect(chosen.map((p) => [p.documentId, p.startChar, p.endChar, p.text])).toEqual([
+      ["d", 0, 17, "a0 a1 a2 \nb c d e"],
+      ["e", 50, 53, "x y"],
+    ]);
+  });
+});
+
 describe("crediting copied spans to documents", () => {
   const reply = "Put them into /usr/local/share/ca-certificates/ and run it.";
   const copied = { start: 14, end: 47 };
