@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MAX_DOCUMENT_BYTES, type DocumentInfo } from "../../electron/api/contract";
+import { MAX_CONVERSATION_DOCUMENTS, MAX_DOCUMENT_BYTES, type DocumentInfo } from "../../electron/api/contract";
 import { startTestServer, type TestServer } from "../server/helpers";
 
 const fixtures = path.join(import.meta.dirname, "fixtures");
@@ -152,6 +152,18 @@ describe("attaching documents over HTTP", () => {
     expect((await t.api(`/api/documents/${first!.id}`, { method: "DELETE" })).status).toBe(404);
   });
 
+  it("refuses a document past the conversation's limit, and takes it in another conversation", async () => {
+    const full = t.store.createConversation().id;
+    for (let i = 0; i < MAX_CONVERSATION_DOCUMENTS; i++) {
+      t.store.addDocument({ conversationId: full, name: `n${i}.txt`, mediaType: "text/plain", bytes: 5, text: `note ${i}` });
+    }
+    const res = await attach("one-more.txt", "one more", "text/plain", full);
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { error: string }).error).toMatch(/the conversation has 1000 documents, the most it may have/);
+    expect(t.store.listDocuments(full)).toHaveLength(MAX_CONVERSATION_DOCUMENTS);
+    expect((await attach("one-more.txt", "one more", "text/plain", t.store.createConversation().id)).status).toBe(200);
+  });
+
   it("finds document text in global search and reads a document's text by range", async () => {
     const res = await t.api(`/api/search?q=${encodeURIComponent("reverse dependencies")}`);
     const body = (await res.json()) as { hits: unknown[]; documentHits: { documentName: string; startChar: number; endChar: number; documentId: string }[] };
@@ -159,5 +171,8 @@ describe("attaching documents over HTTP", () => {
     const hit = body.documentHits[0]!;
     const text = await t.api(`/api/documents/${hit.documentId}/text?startChar=${hit.startChar}&endChar=${hit.endChar}`);
     expect(((await text.json()) as { text: string }).text).toMatch(/reverse\s+dependencies/);
+    // The sidebar's filter finds the conversation by its document's text.
+    const list = await t.api(`/api/conversations?query=${encodeURIComponent("reverse dependencies")}`);
+    expect(((await list.json()) as { items: { id: string }[] }).items.map((c) => c.id)).toContain(conversationId);
   });
 });

@@ -98,6 +98,29 @@ describe("documents in Chromium against npm run serve with the real model", () =
     await expect.poll(() => page.getByRole("complementary").textContent()).toContain("Copied text");
   });
 
+  it("attaches files dropped on the conversation and pasted into the message box", async () => {
+    const chips = page.getByRole("list", { name: "Attached documents" });
+    const files = (name: string, text: string) =>
+      page.evaluateHandle(
+        ([n, t]) => {
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([t], n, { type: "text/markdown" }));
+          return transfer;
+        },
+        [name, text] as const,
+      );
+    await page.dispatchEvent("section.chat", "drop", { dataTransfer: await files("dropped.md", "# Dropped notes") });
+    await expect.poll(() => chips.textContent()).toContain("dropped.md");
+    const clipboard = await files("pasted.md", "# Pasted notes");
+    await page.getByRole("textbox", { name: "Message" }).evaluate(
+      (box, data) => box.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true })),
+      clipboard,
+    );
+    await expect.poll(() => chips.textContent()).toContain("pasted.md");
+    await page.getByRole("button", { name: "Remove pasted.md" }).click();
+    await expect.poll(() => chips.textContent()).not.toContain("pasted.md");
+  });
+
   it("follows a citation [n] in a reply's text to its passage", async () => {
     await page.getByRole("button", { name: /Certificates, cited/ }).first().click();
     const reply = page.locator("article.assistant").last();
