@@ -70,7 +70,7 @@ export async function attachDocument(store: Store, request: AttachDocumentReques
   store.getConversation(request.conversationId);
   const bytes = decodeContent(name, request.contentBase64);
   checkConversationLimits(store, request.conversationId, name, bytes.length);
-  const { text } = await extractText(name, request.mediaType, bytes);
+  const text = await extractText(name, request.mediaType, bytes);
   // Extraction is asynchronous (PDF): checked again, in the same synchronous step as the insert,
   // against what was attached meanwhile.
   checkConversationLimits(store, request.conversationId, name, bytes.length);

@@ -3,13 +3,7 @@ import { pdfToText } from "./pdf";
 import { refuse } from "./refuse";
 
 /** How a file's text is taken out of it. */
-export type DocumentKind = "pdf" | "html" | "text";
-
-export interface ExtractedDocument {
-  kind: DocumentKind;
-  /** The text, newlines normalized to \n. */
-  text: string;
-}
+type DocumentKind = "pdf" | "html" | "text";
 
 const HTML_EXTENSIONS = new Set(["html", "htm", "xhtml"]);
 const HTML_TYPES = new Set(["text/html", "application/xhtml+xml"]);
@@ -19,7 +13,7 @@ function extension(name: string): string {
   return dot > 0 ? name.slice(dot + 1).toLowerCase() : "";
 }
 
-export function kindOf(name: string, mediaType: string): DocumentKind {
+function kindOf(name: string, mediaType: string): DocumentKind {
   const ext = extension(name);
   const type = mediaType.toLowerCase().split(";")[0]!.trim();
   if (ext === "pdf" || type === "application/pdf") return "pdf";
@@ -38,7 +32,7 @@ const MAX_CONTROL_SHARE = 0.01;
  * The bytes as text: UTF-8 (with or without a byte order mark) or UTF-16 with its byte order mark.
  * Anything else is refused rather than guessed at: a wrong guess would index mojibake.
  */
-export function decodeText(name: string, bytes: Uint8Array): string {
+function decodeText(name: string, bytes: Uint8Array): string {
   let encoding: "utf-8" | "utf-16le" | "utf-16be" = "utf-8";
   if (bytes[0] === 0xff && bytes[1] === 0xfe) encoding = "utf-16le";
   else if (bytes[0] === 0xfe && bytes[1] === 0xff) encoding = "utf-16be";
@@ -59,10 +53,10 @@ export function decodeText(name: string, bytes: Uint8Array): string {
 }
 
 /**
- * The text of an attached file: PDF through pdf.js, HTML through parse5, everything else read as
- * text. Throws a `bad_request` ApiError that names the file and the problem.
+ * The text of an attached file (newlines as \n): PDF through pdf.js, HTML through parse5, everything
+ * else read as text. Throws a `bad_request` ApiError that names the file and the problem.
  */
-export async function extractText(name: string, mediaType: string, bytes: Uint8Array): Promise<ExtractedDocument> {
+export async function extractText(name: string, mediaType: string, bytes: Uint8Array): Promise<string> {
   if (bytes.length === 0) throw refuse(name, "the file is empty.");
   const kind = kindOf(name, mediaType);
   const text =
@@ -75,5 +69,5 @@ export async function extractText(name: string, mediaType: string, bytes: Uint8A
         : "it holds no text.",
     );
   }
-  return { kind, text };
+  return text;
 }
