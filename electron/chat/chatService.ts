@@ -308,8 +308,16 @@ export class ChatService implements RepriseApi {
     return { documents: this.store.listDocuments(conversationId) };
   }
 
+  /**
+   * Refused while the conversation has a reply on its way: that reply reads the document. The
+   * conversation's evaluated state, which holds the document's passages, goes too (from memory and
+   * from its state file); the next reply reads the conversation again.
+   */
   async deleteDocument({ documentId }: DocumentRequest): Promise<{ deleted: true }> {
+    const { conversationId } = this.store.getDocument(documentId);
+    this.refuseWhileGenerating(conversationId);
     this.store.deleteDocument(documentId);
+    await this.chats.delete(conversationId);
     return { deleted: true };
   }
 

@@ -99,6 +99,25 @@ describe("a long conversation with a long document, on the real model", () => {
   });
 });
 
+describe("deleting a document, on the real model", () => {
+  it("takes its passages out of the earlier question's prompt and out of the next one", async () => {
+    const conversation = await t.service.createConversation({});
+    const doc = await t.service.attachDocument({
+      conversationId: conversation.id,
+      name: "README.Debian",
+      mediaType: "text/plain",
+      contentBase64: asText.toString("base64"),
+    });
+    expectDone(await t.service.sendMessage({ conversationId: conversation.id, text: QUESTION }, recorder().onEvent));
+    await t.service.deleteDocument({ documentId: doc.id });
+    const prompts = capturePrompts();
+    expectDone(await t.service.sendMessage({ conversationId: conversation.id, text: "And where are the certificates installed?" }, recorder().onEvent));
+    const turns = prompts[0]!;
+    // Both questions as the user wrote them: no sources any more.
+    expect(turns.filter((turn) => turn.role === "user").map((turn) => turn.text)).toEqual([QUESTION, "And where are the certificates installed?"]);
+  });
+});
+
 describe("deleting a conversation that answered from a document, on the real model", () => {
   it("leaves no byte of the document's text in the database files", async () => {
     // Lowercase and ending in a digit, so the FTS index holds the same bytes (see test/db/delete.test.ts).
