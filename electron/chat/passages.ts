@@ -90,11 +90,20 @@ function mergeTouching(passages: readonly RetrievedPassage[]): RetrievedPassage[
 }
 
 /**
+ * Longest document that is a reference as a whole (about 250,000 tokens of English). A longer one
+ * would cost seconds to tokenize and hundreds of MB to index; its passages, in the prompt, are
+ * still copied from.
+ */
+const MAX_REFERENCE_DOCUMENT_CHARS = 1_000_000;
+
+/**
  * The whole documents the question's passages come from, as references: a copy from a passage can
  * go on past the passage's edge. Token ids are cached in the store per document and model.
  */
 export function documentReferences(store: Store, engine: Engine, sources: readonly MessageSource[]): Reference[] {
-  const ids = [...new Set(sources.map((s) => s.documentId))];
+  const ids = [...new Set(sources.map((s) => s.documentId))].filter(
+    (id) => store.getDocument(id).chars <= MAX_REFERENCE_DOCUMENT_CHARS,
+  );
   return ids.map((id) => {
     const cached = store.getDocumentTokens(id, engine.modelName);
     if (cached) return { id, tokens: Array.from(cached) };
