@@ -1,6 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { idSchema } from "../electron/api/contract";
+import { DocumentIndex } from "./documents.js";
 import { ImportError, NotFoundError } from "./errors.js";
 import { upgradeV1Span } from "./migrations.js";
 import { toConversation, toMessage } from "./rows.js";
@@ -28,11 +29,34 @@ import type { Conversation, CopiedSpan, DraftingInfo, Message, MessageStats, Pat
 export const EXPORT_FORMAT = "reprise.conversations";
 export const EXPORT_VERSION = 2;
 
-export type ExportedMessage = Omit<Message, "conversationId">;
+/** Where a question's source [n] is in one of the conversation's documents. */
+export interface ExportedSource {
+  n: number;
+  documentId: string;
+  startChar: number;
+  endChar: number;
+}
+
+export type ExportedMessage = Omit<Message, "conversationId"> & {
+  /** The passages its prompt held (user messages only); absent in files written before documents. */
+  sources?: ExportedSource[];
+};
+
+/** An attached document with the text taken out of it (the file itself is not kept). */
+export interface ExportedDocument {
+  id: string;
+  name: string;
+  mediaType: string;
+  bytes: number;
+  createdAt: number;
+  text: string;
+}
 
 export interface ExportedConversation extends Conversation {
   /** Every message of every branch in creation order (so parents come before children). */
   messages: ExportedMessage[];
+  /** Absent when it has none (and in files written before documents). */
+  documents?: ExportedDocument[];
 }
 
 export interface ExportFile {
@@ -59,16 +83,36 @@ export interface ImportResult {
 export function exportConversations(db: Database.Database, ids: readonly string[], now: number): ExportFile {
   const getConversation = db.prepare<[string], ConversationRow>("SELECT * FROM conversations WHERE id = ?");
   const getMessages = db.prepare<[string], MessageRow>("SELECT * FROM messages WHERE conversation_id = ? ORDER BY seq");
+  const getDocuments = db.prepare<[string], { id: string; name: string; media_type: string; bytes: number; created_at: number }>(
+    "SELECT id, name, media_type, bytes, created_at FROM documents WHERE conversation_id = ? ORDER BY seq",
+  );
+  const getText = db
+    .prepare<[string], string>("SELECT group_concat(content, '') FROM (SELECT content FROM document_chunks WHERE document_id = ? ORDER BY ord)")
+    .pluck();
+  const getSources = db.prepare<[string], { n: number; document_id: string; start_char: number; end_char: number }>(
+    "SELECT n, document_id, start_char, end_char FROM message_sources WHERE message_id = ? ORDER BY n",
+  );
   // One transaction, so that the file is one consistent snapshot.
   const conversations = db.transaction(() =>
     ids.map((id) => {
       const row = getConversation.get(id);
       if (!row) throw new NotFoundError("Conversation", id);
-      const messages = getMessages.all(id).map((m) => {
+      const messages = getMessages.all(id).map((m): ExportedMessage => {
         const { conversationId: _omit, ...rest } = toMessage(m);
-        return rest;
+        const sources = getSources
+          .all(m.id)
+          .map((r) => ({ n: r.n, documentId: r.document_id, startChar: r.start_char, endChar: r.end_char }));
+        return sources.length > 0 ? { ...rest, sources } : rest;
       });
-      return { ...toConversation(row), messages };
+      const documents = getDocuments.all(id).map((d) => ({
+        id: d.id,
+        name: d.name,
+        mediaType: d.media_type,
+        bytes: d.bytes,
+        createdAt: d.created_at,
+        text: getText.get(d.id) ?? "",
+      }));
+      return { ...toConversation(row), messages, ...(documents.length > 0 ? { documents } : {}) };
     }),
   )();
   return { format: EXPORT_FORMAT, version: EXPORT_VERSION, exportedAt: now, conversations };
@@ -80,8 +124,15 @@ const count = number({ min: 0 });
 const integer = number({ integer: true });
 const time = number({ integer: true, min: 0 });
 
-const spanFields = { sourceId: string(), sourceStartToken: optional(integer), sourceEndToken: optional(integer) };
-const copiedSpan: Schema<CopiedSpan> = object({ ...spanFields, replyStartChar: integer, replyEndChar: integer });
+const copiedSpan: Schema<CopiedSpan> = object({
+  sourceId: string(),
+  replyStartChar: integer,
+  replyEndChar: integer,
+  sourceStartToken: optional(integer),
+  sourceEndToken: optional(integer),
+  sourceStartChar: optional(integer),
+  sourceEndChar: optional(integer),
+});
 /** Version 1 files named a span's offsets start/end and sourceStart/sourceEnd. */
 const v1CopiedSpan: Schema<CopiedSpan> = transform(
   object({ sourceId: string(), start: integer, end: integer, sourceStart: optional(integer), sourceEnd: optional(integer) }),
@@ -108,6 +159,17 @@ function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedCo
     truncatedTurns: optional(integer),
     speedup: optional(nullable(count)),
     sampling: optional(object({ temperature: count, topK: count, topP: count, minP: count })),
+    passages: optional(integer),
+    passagesCut: optional(integer),
+  });
+  const source: Schema<ExportedSource> = object({ n: integer, documentId: idSchema, startChar: count, endChar: count });
+  const document: Schema<ExportedDocument> = object({
+    id: idSchema,
+    name: string(),
+    mediaType: string(),
+    bytes: count,
+    createdAt: time,
+    text: string(),
   });
   // Ids as the API's own rules have them, so that what is imported can be named by the API again.
   const message: Schema<ExportedMessage> = object({
@@ -124,6 +186,8 @@ function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedCo
     updatedAt: time,
     model: nullable(string()),
     stats: nullable(stats),
+    // The passages its prompt held: user messages only, absent in files written before documents.
+    sources: optional(array(source)),
   });
   const conversation: Schema<ExportedConversation> = object({
     id: idSchema,
@@ -135,6 +199,7 @@ function exportFile(version: 1 | 2, span: Schema<CopiedSpan>): Schema<ExportedCo
     pinned: boolean(),
     activeRootId: nullable(idSchema),
     messages: array(message),
+    documents: optional(array(document)),
   });
   return transform(
     object({ format: literal(EXPORT_FORMAT), version: literal(version), exportedAt: number(), conversations: array(conversation) }),
@@ -149,6 +214,22 @@ const fileVersions = new Map<unknown, Schema<ExportedConversation[]>>([
 
 function fail(path: string, problem: string): never {
   throw new ImportError(`Invalid export file at ${path}: ${problem}`);
+}
+
+/** Every source must point into a document of the same conversation, inside its text, numbered from 1. */
+function checkSources(c: ExportedConversation, path: string): void {
+  const lengths = new Map((c.documents ?? []).map((d) => [d.id, d.text.length]));
+  if (lengths.size !== (c.documents ?? []).length) fail(path, "a document id appears twice");
+  for (const m of c.messages) {
+    if (m.sources && m.sources.length > 0 && m.role !== "user") fail(path, `message ${m.id} has sources but is not a user message`);
+    for (const [i, s] of (m.sources ?? []).entries()) {
+      if (s.n !== i + 1) fail(path, `source ${i + 1} of message ${m.id} is numbered ${s.n}: sources are numbered from 1 in order`);
+      if (s.endChar < s.startChar) fail(path, `a source of message ${m.id} ends before it starts`);
+      const length = lengths.get(s.documentId);
+      if (length === undefined) fail(path, `a source of message ${m.id} names document ${s.documentId}, which is not in the conversation`);
+      if (s.endChar > length) fail(path, `a source of message ${m.id} ends past the text of document ${s.documentId}`);
+    }
+  }
 }
 
 /**
@@ -185,18 +266,22 @@ function parseFile(data: unknown): ExportedConversation[] {
     if (error instanceof ValidationError) fail(error.path, error.problem);
     throw error;
   }
-  conversations.forEach((c, i) => checkTree(c, `$.conversations[${i}]`));
+  conversations.forEach((c, i) => {
+    checkTree(c, `$.conversations[${i}]`);
+    checkSources(c, `$.conversations[${i}]`);
+  });
   return conversations;
 }
 
-/** The same conversation under fresh ids; copied spans that point into it follow their messages. */
+/** The same conversation under fresh ids; copied spans and sources that point into it follow their messages and documents. */
 function withNewIds(c: ExportedConversation): ExportedConversation {
-  const ids = new Map(c.messages.map((m) => [m.id, randomUUID()]));
+  const ids = new Map([...c.messages, ...(c.documents ?? [])].map((m) => [m.id, randomUUID()]));
   const map = (id: string | null) => (id === null ? null : (ids.get(id) ?? id));
   return {
     ...c,
     id: randomUUID(),
     activeRootId: map(c.activeRootId),
+    documents: c.documents?.map((d) => ({ ...d, id: map(d.id) as string })),
     messages: c.messages.map((m) => ({
       ...m,
       id: map(m.id) as string,
@@ -206,6 +291,7 @@ function withNewIds(c: ExportedConversation): ExportedConversation {
         ...m.stats,
         copiedSpans: m.stats.copiedSpans.map((s) => ({ ...s, sourceId: map(s.sourceId) as string })),
       },
+      sources: m.sources?.map((s) => ({ ...s, documentId: map(s.documentId) as string })),
     })),
   };
 }
@@ -218,6 +304,8 @@ export function importConversations(db: Database.Database, data: unknown, option
   const conversations = parseFile(data);
   const conversationExists = db.prepare("SELECT 1 FROM conversations WHERE id = ?").pluck();
   const messageExists = db.prepare("SELECT 1 FROM messages WHERE id = ?").pluck();
+  const documentExists = db.prepare("SELECT 1 FROM documents WHERE id = ?").pluck();
+  const documents = new DocumentIndex(db);
   const insertConversation = db.prepare(
     `INSERT INTO conversations (id, title, created_at, updated_at, model, settings, pinned, active_root_id)
      VALUES (@id, @title, @createdAt, @updatedAt, @model, @settings, @pinned, @activeRootId)`,
@@ -235,13 +323,14 @@ export function importConversations(db: Database.Database, data: unknown, option
     for (const original of conversations) {
       const clash =
         conversationExists.get(original.id) !== undefined ||
-        original.messages.some((m) => idsInThisFile.has(m.id) || messageExists.get(m.id) !== undefined);
+        original.messages.some((m) => idsInThisFile.has(m.id) || messageExists.get(m.id) !== undefined) ||
+        (original.documents ?? []).some((d) => idsInThisFile.has(d.id) || documentExists.get(d.id) !== undefined);
       if (clash && options.onExisting === "skip") {
         result.skipped.push(original.id);
         continue;
       }
       const c = clash ? withNewIds(original) : original;
-      for (const m of c.messages) idsInThisFile.add(m.id);
+      for (const x of [...c.messages, ...(c.documents ?? [])]) idsInThisFile.add(x.id);
       insertConversation.run({
         ...c,
         settings: JSON.stringify(c.settings),
@@ -256,6 +345,8 @@ export function importConversations(db: Database.Database, data: unknown, option
           questionHash: m.role === "user" ? questionHash(m.content) : null,
         });
       }
+      for (const d of c.documents ?? []) documents.add({ ...d, conversationId: c.id });
+      for (const m of c.messages) if (m.sources) documents.setSources(m.id, m.sources);
       result.imported.push({ sourceId: original.id, id: c.id });
     }
     return result;

@@ -89,6 +89,66 @@ CREATE TRIGGER message_tokens_stale AFTER UPDATE OF content ON messages WHEN old
 END;
 `;
 
+// Documents attached to a conversation. Their text is kept only as chunks that tile it in order
+// (the text is their concatenation), so the index and the passages need no second copy. A user
+// message's sources are the passages put into its prompt; they point into the chunks' text by
+// offsets, so deleting a document takes its passages out of every prompt and citation too.
+const DOCUMENTS_SCHEMA = `
+CREATE TABLE documents (
+  seq INTEGER PRIMARY KEY,
+  id TEXT NOT NULL UNIQUE,
+  conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  media_type TEXT NOT NULL,
+  bytes INTEGER NOT NULL,
+  chars INTEGER NOT NULL,
+  created_at INTEGER NOT NULL
+) STRICT;
+
+CREATE INDEX documents_by_conversation ON documents (conversation_id, seq);
+
+CREATE TABLE document_chunks (
+  seq INTEGER PRIMARY KEY,
+  document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  ord INTEGER NOT NULL,
+  start_char INTEGER NOT NULL,
+  end_char INTEGER NOT NULL,
+  content TEXT NOT NULL,
+  UNIQUE (document_id, ord)
+) STRICT;
+
+CREATE VIRTUAL TABLE document_chunks_fts USING fts5 (
+  content, content = 'document_chunks', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2'
+);
+INSERT INTO document_chunks_fts (document_chunks_fts, rank) VALUES ('secure-delete', 1);
+
+CREATE TRIGGER document_chunks_fts_insert AFTER INSERT ON document_chunks BEGIN
+  INSERT INTO document_chunks_fts (rowid, content) VALUES (new.seq, new.content);
+END;
+
+CREATE TRIGGER document_chunks_fts_delete AFTER DELETE ON document_chunks BEGIN
+  INSERT INTO document_chunks_fts (document_chunks_fts, rowid, content) VALUES ('delete', old.seq, old.content);
+END;
+
+CREATE TABLE document_tokens (
+  document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  model_id TEXT NOT NULL,
+  tokens BLOB NOT NULL,
+  PRIMARY KEY (document_id, model_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE TABLE message_sources (
+  message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+  n INTEGER NOT NULL,
+  document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
+  start_char INTEGER NOT NULL,
+  end_char INTEGER NOT NULL,
+  PRIMARY KEY (message_id, n)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX message_sources_by_document ON message_sources (document_id);
+`;
+
 /** "RPRS": marks the file as Reprise's in its header, so a foreign SQLite file is never migrated. */
 export const APPLICATION_ID = 0x52505253;
 
@@ -143,6 +203,11 @@ export const MIGRATIONS: readonly Migration[] = [
       // Not indexed for search: the answer is what a user looks for again.
       db.exec("ALTER TABLE messages ADD COLUMN thought TEXT NOT NULL DEFAULT ''");
     },
+  },
+  {
+    version: 4,
+    description: "documents attached to conversations, their chunks in full-text search, passages cited by messages",
+    up: (db) => db.exec(DOCUMENTS_SCHEMA),
   },
 ];
 

@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { exportConversations, importConversations, toMarkdown } from "./exportImport.js";
 import type { ExportFile, ImportOptions, ImportResult } from "./exportImport.js";
+import { DocumentIndex } from "./documents.js";
+import type { NewDocument, RetrieveOptions, SourceRange } from "./documents.js";
 import { InvalidArgumentError, InvalidStateError, NotFoundError } from "./errors.js";
 import { keepAside, openDatabase } from "./open.js";
 import type { OpenOptions } from "./open.js";
@@ -14,13 +16,17 @@ import type {
   Conversation,
   ConversationSettings,
   ConversationSummary,
+  DocumentInfo,
+  DocumentSearchHit,
   FinalStatus,
   Message,
+  MessageSource,
   MessageStats,
   MessageStatus,
   Page,
   PathMessage,
   ReferenceCandidate,
+  RetrievedPassage,
   Role,
   SearchHit,
 } from "./types.js";
@@ -132,6 +138,7 @@ export class Store {
   private readonly db: Database.Database;
   private readonly now: () => number;
   private readonly searchIndex: SearchIndex;
+  private readonly documents: DocumentIndex;
   private readonly s;
   private idleTimer: NodeJS.Timeout | null = null;
 
@@ -247,8 +254,15 @@ export class Store {
       getTokens: db
         .prepare<[string, string], Buffer>("SELECT tokens FROM message_tokens WHERE message_id = ? AND model_id = ?")
         .pluck(),
+      putDocumentTokens: db.prepare(
+        "INSERT OR REPLACE INTO document_tokens (document_id, model_id, tokens) VALUES (?, ?, ?)",
+      ),
+      getDocumentTokens: db
+        .prepare<[string, string], Buffer>("SELECT tokens FROM document_tokens WHERE document_id = ? AND model_id = ?")
+        .pluck(),
     };
     this.searchIndex = new SearchIndex(db);
+    this.documents = new DocumentIndex(db);
     this.recoveredMessageIds = this.s.markInterrupted.all(this.now()).map((r) => r.id);
   }
 
@@ -309,8 +323,7 @@ export class Store {
    */
   deleteConversation(id: string): DeleteResult {
     if (this.s.deleteConversation.run(id).changes === 0) throw new NotFoundError("Conversation", id);
-    const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
-    return { purged: result?.busy === 0 };
+    return this.purge();
   }
 
   /** Pinned first, then by last activity, newest first. */
@@ -479,6 +492,90 @@ export class Store {
     return this.searchIndex.similarQuestions(text, options);
   }
 
+  // ---- documents ----
+
+  /** Stores a document's text, split into indexed chunks, in one transaction. */
+  addDocument(input: Omit<NewDocument, "id" | "createdAt">): DocumentInfo {
+    return this.db.transaction(() => {
+      this.getConversation(input.conversationId);
+      const document = this.documents.add({ ...input, createdAt: this.now() });
+      this.wrote();
+      return document;
+    })();
+  }
+
+  getDocument(id: string): DocumentInfo {
+    return this.documents.get(id);
+  }
+
+  /** The conversation's documents, oldest first. */
+  listDocuments(conversationId: string): DocumentInfo[] {
+    this.getConversation(conversationId);
+    return this.documents.list(conversationId);
+  }
+
+  documentTotals(conversationId: string): { documents: number; bytes: number } {
+    return this.documents.totals(conversationId);
+  }
+
+  /** The document's text in [startChar, endChar), clamped to it. */
+  documentText(id: string, startChar?: number, endChar?: number): string {
+    this.documents.get(id);
+    return this.documents.text(id, startChar, endChar);
+  }
+
+  /**
+   * Deletes the document with its chunks, index entries and the sources citing it, and purges the
+   * WAL as `deleteConversation` does.
+   */
+  deleteDocument(id: string): DeleteResult {
+    this.documents.delete(id);
+    return this.purge();
+  }
+
+  /** The passages of the conversation's documents that best match `text`, best first. */
+  retrievePassages(conversationId: string, text: string, options?: RetrieveOptions): RetrievedPassage[] {
+    return this.documents.retrieve(conversationId, text, options);
+  }
+
+  /** Records the passages put into a user message's prompt as its sources [1], [2], …, replacing none. */
+  setMessageSources(messageId: string, sources: readonly SourceRange[]): void {
+    this.db.transaction(() => {
+      const message = this.messageRow(messageId);
+      if (message.role !== "user") throw new InvalidStateError(`Message ${messageId} is not a user message`);
+      if (this.documents.sources(messageId).length > 0) throw new InvalidStateError(`Message ${messageId} has sources already`);
+      this.documents.setSources(messageId, sources);
+    })();
+    this.wrote();
+  }
+
+  /** A user message's sources with their text (none when it has none or their documents are gone). */
+  messageSources(messageId: string): MessageSource[] {
+    this.messageRow(messageId);
+    return this.documents.sources(messageId);
+  }
+
+  /** The ids of the conversation's messages that cite passages of its documents. */
+  messagesWithSources(conversationId: string): Set<string> {
+    return this.documents.sourcedMessages(conversationId);
+  }
+
+  /** Token ids of a document's text for a model: it is tokenized once per model. */
+  putDocumentTokens(documentId: string, modelId: string, tokens: Uint32Array | readonly number[]): void {
+    this.documents.get(documentId);
+    this.s.putDocumentTokens.run(documentId, modelId, encodeTokens(tokens, tokens.length));
+    this.wrote();
+  }
+
+  getDocumentTokens(documentId: string, modelId: string): Uint32Array | null {
+    const buf = this.s.getDocumentTokens.get(documentId, modelId);
+    return buf ? decodeTokens(buf) : null;
+  }
+
+  searchDocuments(query: string, options: { limit?: number } = {}): DocumentSearchHit[] {
+    return this.documents.search(query, Math.max(1, Math.min(options.limit ?? 20, 200)));
+  }
+
   // ---- export / import ----
 
   /** One conversation (pass its id) or all, with every branch, status and stat. */
@@ -499,6 +596,12 @@ export class Store {
   }
 
   // ---- internals ----
+
+  /** Checkpoints and truncates the WAL, so deleted text is left in no file. */
+  private purge(): DeleteResult {
+    const [result] = this.db.pragma("wal_checkpoint(TRUNCATE)") as { busy: number }[];
+    return { purged: result?.busy === 0 };
+  }
 
   private messageRow(id: string): MessageRow {
     const row = this.s.getMessage.get(id);

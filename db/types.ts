@@ -27,6 +27,12 @@ export interface CopiedSpan {
    */
   sourceStartToken?: number;
   sourceEndToken?: number;
+  /**
+   * For a span whose source is a document: where the copied text is in the document's text, in
+   * characters, end exclusive (a copy from a passage in the prompt has no token range in the document).
+   */
+  sourceStartChar?: number;
+  sourceEndChar?: number;
 }
 
 /** Whether drafting ran for a reply, and if not, why (e.g. a repeat penalty makes drafts inexact). */
@@ -62,6 +68,10 @@ export interface MessageStats {
   speedup?: number | null;
   /** How its tokens were picked: temperature 0 is greedy. */
   sampling?: Sampling;
+  /** Passages of the conversation's documents put into the question's prompt. */
+  passages?: number;
+  /** Passages that matched the question but were left out: they did not fit their share of the context. */
+  passagesCut?: number;
 }
 
 export type ConversationSettings = { [key: string]: JsonValue };
@@ -144,5 +154,56 @@ export interface ReferenceCandidate {
   /** The question is the same as the new one after normalization. */
   exact: boolean;
   /** In [0, 1], higher is closer: 1 for exact repeats, x / (1 + x) with x = -bm25 for full-text matches. */
+  score: number;
+}
+
+/** A document attached to a conversation, as listed (its text is fetched by range). */
+export interface DocumentInfo {
+  id: string;
+  conversationId: string;
+  /** The file name it was attached under. */
+  name: string;
+  mediaType: string;
+  /** Size of the attached file. */
+  bytes: number;
+  /** Length of the text taken out of it, in characters (UTF-16 code units). */
+  chars: number;
+  chunks: number;
+  createdAt: number;
+}
+
+/** Consecutive text of one document: [startChar, endChar) of its text. */
+export interface Passage {
+  documentId: string;
+  documentName: string;
+  startChar: number;
+  endChar: number;
+  text: string;
+}
+
+/** A passage found for a question, best first; `score` is the negated bm25 of its best chunk. */
+export interface RetrievedPassage extends Passage {
+  score: number;
+  /** The best-matching chunk of the passage: what is kept when the whole passage does not fit. */
+  hitStartChar: number;
+  hitEndChar: number;
+}
+
+/** A passage as put into a question's prompt: source [n]. */
+export interface MessageSource extends Passage {
+  n: number;
+}
+
+export interface DocumentSearchHit {
+  documentId: string;
+  documentName: string;
+  conversationId: string;
+  conversationTitle: string;
+  /** The matching chunk's place in the document's text. */
+  startChar: number;
+  endChar: number;
+  /** Plain text split into matched and unmatched parts; render each as text, never as HTML. */
+  snippet: SnippetSegment[];
+  /** Negated bm25: higher is more relevant. */
   score: number;
 }

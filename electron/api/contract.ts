@@ -9,7 +9,10 @@
 import type {
   Conversation,
   ConversationSummary,
+  DocumentInfo,
+  DocumentSearchHit,
   Message,
+  MessageSource,
   Page,
   PathMessage,
   SearchHit,
@@ -21,7 +24,10 @@ export type {
   Conversation,
   ConversationSummary,
   CopiedSpan,
+  DocumentInfo,
+  DocumentSearchHit,
   DraftingInfo,
+  MessageSource,
   Message,
   MessageStats,
   MessageStatus,
@@ -56,6 +62,19 @@ export const MAX_REPLY_TOKENS = 32_768;
 export const idSchema = string({ min: 1, max: 100, pattern: { regex: /^[A-Za-z0-9_-]+$/, description: "of letters, digits, - and _" } });
 const id = idSchema;
 const text = string({ min: 1, max: MAX_MESSAGE_CHARS });
+
+// Documents ---------------------------------------------------------------------------------
+
+/** Largest file that can be attached. */
+export const MAX_DOCUMENT_BYTES = 20 * 1024 * 1024;
+/** Most documents one conversation may have, and the most bytes of files in all. */
+export const MAX_CONVERSATION_DOCUMENTS = 1000;
+export const MAX_CONVERSATION_DOCUMENT_BYTES = 200 * 1024 * 1024;
+export const MAX_DOCUMENT_NAME_CHARS = 255;
+/** The request body of an attachment: the largest file in base64 and room for the other fields. */
+export const MAX_DOCUMENT_BODY_BYTES = Math.ceil(MAX_DOCUMENT_BYTES / 3) * 4 + 64 * 1024;
+/** Most characters of a document's text one `documentText` call returns. */
+export const MAX_DOCUMENT_TEXT_CHARS = 100_000;
 
 // ---------------------------------------------------------------------------------------------
 // Data types that are not store types
@@ -390,6 +409,30 @@ export interface ImportRequest {
   /** When a conversation exists already: import it again under new ids ("copy", default) or leave it out. */
   onExisting?: "copy" | "skip";
 }
+export interface AttachDocumentRequest {
+  conversationId: string;
+  /** The file's name only (no folders), as the user sees it. */
+  name: string;
+  /** The type the browser or the shell gave the file; may be empty. */
+  mediaType: string;
+  /** The file's bytes, base64 (at most MAX_DOCUMENT_BYTES once decoded). */
+  contentBase64: string;
+}
+export interface DocumentRequest {
+  documentId: string;
+}
+export interface DocumentTextRequest {
+  documentId: string;
+  /** [startChar, endChar) of the document's text, clamped; at most MAX_DOCUMENT_TEXT_CHARS. */
+  startChar?: number;
+  endChar?: number;
+}
+export interface DocumentText {
+  document: DocumentInfo;
+  startChar: number;
+  endChar: number;
+  text: string;
+}
 // An empty request is an object too, so every transport sends one shape.
 export type EmptyRequest = Record<string, never>;
 
@@ -417,7 +460,8 @@ export interface RepriseApi {
   getMessage(request: MessageRequest): Promise<Message>;
   /** Makes a sibling active; returns the conversation with its new active path. */
   switchBranch(request: SwitchBranchRequest): Promise<ConversationDetail>;
-  search(request: SearchRequest): Promise<{ hits: SearchHit[] }>;
+  /** Messages (`hits`) and, apart, the documents' text (`documentHits`). */
+  search(request: SearchRequest): Promise<{ hits: SearchHit[]; documentHits: DocumentSearchHit[] }>;
   modelStatus(request: EmptyRequest): Promise<ModelStatus>;
   /** Loads another model file; resolves when it is ready (or with state "error" and the reason). */
   selectModel(request: SelectModelRequest): Promise<ModelStatus>;
@@ -442,6 +486,16 @@ export interface RepriseApi {
   health(request: EmptyRequest): Promise<Health>;
   exportConversations(request: ExportRequest): Promise<ExportResult>;
   importConversations(request: ImportRequest): Promise<ImportSummary>;
+
+  // Documents
+  /** Takes the text out of the file and stores it in the conversation, chunked and indexed. */
+  attachDocument(request: AttachDocumentRequest): Promise<DocumentInfo>;
+  listDocuments(request: ConversationRequest): Promise<{ documents: DocumentInfo[] }>;
+  /** Deletes it with its chunks and its text from every file; earlier questions lose the passages they cited. */
+  deleteDocument(request: DocumentRequest): Promise<{ deleted: true }>;
+  documentText(request: DocumentTextRequest): Promise<DocumentText>;
+  /** The passages a question's prompt held, numbered as the reply cites them ([1], [2], …). */
+  messageSources(request: MessageRequest): Promise<{ sources: MessageSource[] }>;
 }
 
 export type OperationName = keyof RepriseApi;
@@ -464,6 +518,8 @@ export interface Operation<Req> {
   request: Schema<Req>;
   /** Streams `StreamEvent`s (text/event-stream over HTTP). */
   stream?: true;
+  /** A larger request body than MAX_BODY_BYTES (an attached file). */
+  maxBodyBytes?: number;
 }
 
 type OperationTable = {
@@ -595,6 +651,36 @@ export const operations = {
     path: "/api/import",
     request: object({ content: string({ min: 1 }), onExisting: optional(oneOf(["copy", "skip"])) }),
   },
+
+  // Documents
+  attachDocument: {
+    method: "POST",
+    path: "/api/conversations/:conversationId/documents",
+    request: object({
+      conversationId: id,
+      // Checked by the service, which says what is wrong with a name in words.
+      name: string({ max: 10_000 }),
+      mediaType: string({ max: 200 }),
+      contentBase64: string({ max: MAX_DOCUMENT_BODY_BYTES }),
+    }),
+    maxBodyBytes: MAX_DOCUMENT_BODY_BYTES,
+  },
+  listDocuments: {
+    method: "GET",
+    path: "/api/conversations/:conversationId/documents",
+    request: object({ conversationId: id }),
+  },
+  deleteDocument: { method: "DELETE", path: "/api/documents/:documentId", request: object({ documentId: id }) },
+  documentText: {
+    method: "GET",
+    path: "/api/documents/:documentId/text",
+    request: object({
+      documentId: id,
+      startChar: optional(number({ min: 0, integer: true })),
+      endChar: optional(number({ min: 0, integer: true })),
+    }),
+  },
+  messageSources: { method: "GET", path: "/api/messages/:messageId/sources", request: object({ messageId: id }) },
 } as const satisfies OperationTable;
 
 export const operationNames = Object.keys(operations) as OperationName[];

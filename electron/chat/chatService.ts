@@ -1,7 +1,11 @@
 import { randomUUID } from "node:crypto";
 import type { Store } from "../../db/index";
-import type { ConversationSummary, Message, MessageStats } from "../../db/types";
+import type { ConversationSummary, DocumentInfo, Message, MessageSource, MessageStats } from "../../db/types";
 import type {
+  AttachDocumentRequest,
+  DocumentRequest,
+  DocumentText,
+  DocumentTextRequest,
   BusyState,
   ConversationDetail,
   ConversationRequest,
@@ -37,10 +41,11 @@ import type {
   SwitchBranchRequest,
   UpdateSettingsRequest,
 } from "../api/contract";
-import { MAX_JSON_DEPTH, operationNames } from "../api/contract";
+import type { Token } from "node-llama-cpp";
+import { MAX_DOCUMENT_TEXT_CHARS, MAX_JSON_DEPTH, operationNames } from "../api/contract";
 import { ApiError } from "../api/errors";
 import { JsonTooDeepError, parseJson } from "../api/json";
-import type { Token } from "node-llama-cpp";
+import { attachDocument } from "../documents/attach";
 import type { ChatTurn, Drafting, Reply } from "../engine/engine";
 import { ModelFileError } from "../engine/modelFile";
 import { ModelLibrary } from "../models/modelLibrary";
@@ -138,7 +143,10 @@ export class ChatService implements RepriseApi {
     if (!query) return this.store.listConversations({ limit: request.limit, cursor: request.cursor });
     // Full-text matches name the conversations; they are listed in the usual order, in one page.
     const limit = request.limit ?? 50;
-    const wanted = new Set(this.store.search(query, { limit: 1000 }).map((hit) => hit.conversationId));
+    const wanted = new Set([
+      ...this.store.search(query, { limit: 1000 }).map((hit) => hit.conversationId),
+      ...this.store.searchDocuments(query, { limit: 200 }).map((hit) => hit.conversationId),
+    ]);
     const items: ConversationSummary[] = [];
     for (let cursor: string | null = null; wanted.size > 0 && items.length < limit; ) {
       const page = this.store.listConversations({ limit: 500, cursor });
@@ -258,7 +266,10 @@ export class ChatService implements RepriseApi {
   // ---- search, model, settings ----
 
   async search({ q, limit, offset }: SearchRequest) {
-    return { hits: q.trim() === "" ? [] : this.store.search(q, { limit, offset }) };
+    if (q.trim() === "") return { hits: [], documentHits: [] };
+    // Document hits come on the first page only: they are a short list of their own beside the messages.
+    const documentHits = (offset ?? 0) === 0 ? this.store.searchDocuments(q, { limit }) : [];
+    return { hits: this.store.search(q, { limit, offset }), documentHits };
   }
 
   async modelStatus(_request: EmptyRequest = {}): Promise<ModelStatus> {
@@ -343,6 +354,44 @@ export class ChatService implements RepriseApi {
     }
     const result = this.store.importJson(data, { onExisting });
     return { conversationIds: result.imported.map((i) => i.id), skipped: result.skipped.length };
+  }
+
+  // ---- documents ----
+
+  async attachDocument(request: AttachDocumentRequest): Promise<DocumentInfo> {
+    return attachDocument(this.store, request);
+  }
+
+  async listDocuments({ conversationId }: ConversationRequest): Promise<{ documents: DocumentInfo[] }> {
+    return { documents: this.store.listDocuments(conversationId) };
+  }
+
+  /**
+   * Refused while the conversation has a reply on its way: that reply reads the document. The
+   * conversation's evaluated state, which holds the document's passages, goes too (from memory and
+   * from its state file); the next reply reads the conversation again.
+   */
+  async deleteDocument({ documentId }: DocumentRequest): Promise<{ deleted: true }> {
+    const { conversationId } = this.store.getDocument(documentId);
+    this.refuseWhileGenerating(conversationId);
+    this.store.deleteDocument(documentId);
+    await this.chats.delete(conversationId);
+    return { deleted: true };
+  }
+
+  async documentText({ documentId, startChar = 0, endChar }: DocumentTextRequest): Promise<DocumentText> {
+    const document = this.store.getDocument(documentId);
+    const start = Math.min(startChar, document.chars);
+    const end = Math.min(endChar ?? document.chars, start + MAX_DOCUMENT_TEXT_CHARS, document.chars);
+    if (end < start) throw new ApiError("bad_request", "endChar comes before startChar.");
+    return { document, startChar: start, endChar: end, text: this.store.documentText(documentId, start, end) };
+  }
+
+  /** For an answer, the sources of the question it answers. */
+  async messageSources({ messageId }: MessageRequest): Promise<{ sources: MessageSource[] }> {
+    const message = this.store.getMessage(messageId);
+    const questionId = message.role === "assistant" ? message.parentId : message.id;
+    return { sources: questionId ? this.store.messageSources(questionId) : [] };
   }
 
   // ---- the OpenAI-compatible endpoint ----

@@ -1,16 +1,22 @@
-import type { Role } from "../../db/types";
+import type { MessageSource, Role } from "../../db/types";
 import { ApiError } from "../api/errors";
 import type { ChatTurn, Engine } from "../engine/engine";
+import { promptWithSources } from "./passages";
 
 /** A turn with an identity: a stored message, or a message of an OpenAI-style request. */
 export interface HistoryMessage {
   id: string;
   role: Role;
   content: string;
+  /** For a question: the passages of the conversation's documents its prompt holds. */
+  sources?: readonly MessageSource[];
 }
 
 export function toTurns(messages: readonly HistoryMessage[]): ChatTurn[] {
-  return messages.map((m) => ({ role: m.role, text: m.content }));
+  return messages.map((m) => ({
+    role: m.role,
+    text: m.role === "user" && m.sources ? promptWithSources(m.content, m.sources) : m.content,
+  }));
 }
 
 /** The turns a system prompt adds before the conversation: none when it is empty. */

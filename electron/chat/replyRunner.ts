@@ -1,13 +1,14 @@
-import type { Store } from "../../db/index";
-import type { Message, MessageStats } from "../../db/types";
+import { NotFoundError, type Store } from "../../db/index";
+import type { Message, MessageSource, MessageStats } from "../../db/types";
 import { MAX_REPLY_TOKENS, type StreamEnd, type StreamEvent } from "../api/contract";
-import type { Drafting, Engine, Reply } from "../engine/engine";
+import type { ChatTurn, Drafting, Engine, Reply } from "../engine/engine";
 import type { Reference } from "../engine/referencePredictor";
 import { presetOf, resolveSampling, type SamplingPreset } from "../engine/sampling";
 import { toApiError } from "./apiError";
 import type { ChatCache } from "./chatCache";
 import { fitToContext, systemTurns, toTurns, type HistoryMessage } from "./history";
 import type { ModelHost } from "./modelHost";
+import { PASSAGE_SHARE, creditDocuments, documentReferences, fitPassages, promptWithSources } from "./passages";
 import { answerReference, pastAnswerReferences } from "./references";
 import type { SettingsStore } from "./settings";
 import { storedSpans } from "./spans";
@@ -63,6 +64,14 @@ interface Generated<M> {
  */
 export function replyTokenLimit(requested: number | undefined, setting: number): number {
   return Math.min(requested ?? setting, MAX_REPLY_TOKENS);
+}
+
+function memoize<T>(f: (key: string) => T): (key: string) => T {
+  const cache = new Map<string, T>();
+  return (key) => {
+    if (!cache.has(key)) cache.set(key, f(key));
+    return cache.get(key) as T;
+  };
 }
 
 /** One reply's whole path, from the conversation in the store to the finished message. */
@@ -183,19 +192,25 @@ export class ReplyRunner {
     const system = systemTurns(settings.systemPrompt);
     // Room for the reply; a longer reply still fits, node-llama-cpp shifts the context then.
     const headroom = Math.min(maxTokens, Math.floor(models.contextSize / 4));
+    const retrieval = g.conversationId
+      ? this.sourcesFor(engine, g.conversationId, question, system, models.contextSize - headroom)
+      : { sources: question.sources ?? [], cut: undefined };
+    const history = retrieval.sources === question.sources ? g.history : [...g.history.slice(0, -1), { ...question, sources: retrieval.sources }];
     const { kept, dropped, promptTokens } = fitToContext(
       engine,
       system,
-      g.history,
+      history,
       models.contextSize - headroom,
       this.keepFrom.get(g.stateKey),
     );
     if (dropped.length > 0 && kept[0]) this.keepFrom.set(g.stateKey, kept[0].id);
     else this.keepFrom.delete(g.stateKey);
 
+    const documents = documentReferences(store, engine, retrieval.sources);
     const references = [
       ...pastAnswerReferences(store, engine, question.content, g.conversationId, settings.similarAnswers),
       ...this.droppedReferences(engine, dropped, g.conversationId ? store : null),
+      ...documents,
     ];
     const drafting = g.drafting ?? settings.drafting;
     const sampling = resolveSampling(g.samplingPreset ?? settings.samplingPreset, settings, engine.recommendedSampling);
@@ -238,7 +253,22 @@ export class ReplyRunner {
       accepted: s.accepted,
       ms: s.ms,
       tokensPerSecond: s.tokensPerSecond,
-      copiedSpans: storedSpans(s.copiedSpans, engine, system, kept, g.replyId),
+      copiedSpans: creditDocuments(
+        storedSpans(s.copiedSpans, engine, system, kept, g.replyId),
+        reply.text,
+        new Map(kept.flatMap((m) => (m.sources && m.sources.length > 0 ? [[m.id, m.sources] as const] : []))),
+        memoize((id) => {
+          const reference = documents.find((d) => d.id === id);
+          if (!reference) return undefined;
+          try {
+            return { text: store.documentText(id), tokens: reference.tokens.length };
+          } catch (error) {
+            // Removed while the reply was written: its spans keep the token range they have.
+            if (error instanceof NotFoundError) return undefined;
+            throw error;
+          }
+        }),
+      ),
       drafting: s.drafting,
       predictorMs: s.predictorMs,
       firstTokenMs: firstTokenMs ?? performance.now() - started,
@@ -246,6 +276,8 @@ export class ReplyRunner {
       truncatedTurns: dropped.length,
       speedup: s.speedup,
       sampling,
+      ...(retrieval.sources.length > 0 ? { passages: retrieval.sources.length } : {}),
+      ...(retrieval.cut ? { passagesCut: retrieval.cut } : {}),
     };
     const openNextTurn = async () => {
       try {
@@ -261,6 +293,31 @@ export class ReplyRunner {
   }
 
   /**
+   * The passages of the conversation's documents for the question: those chosen when it was first
+   * answered (so its prompt reads the same at every later reply), or else the best matches now,
+   * as many as fit PASSAGE_SHARE of the context window beside the question, recorded as its sources.
+   */
+  private sourcesFor(
+    engine: Engine,
+    conversationId: string,
+    question: HistoryMessage,
+    system: ChatTurn[],
+    budget: number,
+  ): { sources: readonly MessageSource[]; cut: number | undefined } {
+    const { store, models } = this.deps;
+    if (question.sources && question.sources.length > 0) return { sources: question.sources, cut: undefined };
+    const passages = store.retrievePassages(conversationId, question.content);
+    if (passages.length === 0) return { sources: [], cut: undefined };
+    const questionTokens = engine.renderTurns([...system, { role: "user", text: promptWithSources(question.content, []) }]).length;
+    // The wrapper around the sources (heading, instruction) is counted with the question.
+    const wrapperTokens = engine.tokenize(promptWithSources("", [{ ...passages[0]!, n: 1, text: "" }])).length;
+    const room = Math.min(Math.floor(models.contextSize * PASSAGE_SHARE), budget - questionTokens - wrapperTokens);
+    const { chosen, cut } = fitPassages(engine, passages, Math.max(0, room));
+    if (chosen.length > 0) store.setMessageSources(question.id, chosen);
+    return { sources: store.messageSources(question.id), cut };
+  }
+
+  /**
    * Turns that no longer fit the context are still good references: their answers become documents
    * the reply may copy from, like past answers from other conversations.
    */
@@ -273,12 +330,14 @@ export class ReplyRunner {
     });
   }
 
-  /** The messages above `message`, root first. */
-  private ancestors(message: Message): Message[] {
-    const chain: Message[] = [];
+  /** The messages above `message`, root first, questions with their sources. */
+  private ancestors(message: Message): (Message & HistoryMessage)[] {
+    const { store } = this.deps;
+    const sourced = store.messagesWithSources(message.conversationId);
+    const chain: (Message & HistoryMessage)[] = [];
     for (let id = message.parentId; id !== null; ) {
-      const m = this.deps.store.getMessage(id);
-      chain.push(m);
+      const m = store.getMessage(id);
+      chain.push(sourced.has(m.id) ? { ...m, sources: store.messageSources(m.id) } : m);
       id = m.parentId;
     }
     return chain.reverse();

@@ -91,9 +91,10 @@ export interface ReplyOptions {
 /**
  * A run of the reply copied from a source document: tokens in the source (a reference, or the live
  * context with id `contextId`), characters in the reply. The stored span has the same fields, with
- * the live context's positions credited to its messages (electron/chat/spans.ts).
+ * the live context's positions credited to its messages (electron/chat/spans.ts), and a document's
+ * character range added where a document is the source (electron/chat/passages.ts).
  */
-export type CopiedSpan = Required<StoredSpan>;
+export type CopiedSpan = Required<Omit<StoredSpan, "sourceStartChar" | "sourceEndChar">>;
 
 /** What the engine measured of one generation; the chat path stores it as `MessageStats`. */
 export interface ReplyStats {

@@ -2,6 +2,7 @@ import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import {
   isStreamOperation,
+  operations,
   parseRequest,
   type CallOperationName,
   type StreamCall,
@@ -114,7 +115,9 @@ async function handle(req: IncomingMessage, res: ServerResponse, port: number, o
     return;
   }
   const fromQuery = req.method === "GET";
-  const fields = fromQuery ? Object.fromEntries(url.searchParams) : await readJsonBody(req);
+  const operation = operations[route.name];
+  const maxBodyBytes = "maxBodyBytes" in operation ? operation.maxBodyBytes : undefined;
+  const fields = fromQuery ? Object.fromEntries(url.searchParams) : await readJsonBody(req, maxBodyBytes);
   if (typeof fields !== "object" || fields === null || Array.isArray(fields)) {
     throw new ApiError("bad_request", "The request body must be a JSON object.");
   }

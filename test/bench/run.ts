@@ -5,7 +5,9 @@
 // service and a real SQLite store, as in the app: the reference mode finds the
 // cached past answers itself, by searching its store for similar questions.
 // Each mode has its own store holding the same seed conversations, so no mode
-// can copy another mode's answer to the same turn.
+// can copy another mode's answer to the same turn. A case's documents are
+// attached to each mode's conversation, so the rag kind retrieves its passages
+// as the app does.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -13,6 +15,7 @@ import { parseArgs } from "node:util";
 import type { Token } from "node-llama-cpp";
 import { Store } from "../../db/index";
 import { systemTurns, toTurns } from "../../electron/chat/history";
+import { documentReferences } from "../../electron/chat/passages";
 import { pastAnswerReferences } from "../../electron/chat/references";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
@@ -157,8 +160,13 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
   const answer = messages.at(-1)!;
   const question = messages.at(-2)!;
   const { systemPrompt, similarAnswers } = settings.get();
-  const prompt = engine.renderTurns([...systemTurns(systemPrompt), ...toTurns(messages.slice(0, -1))]);
-  const references = pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers);
+  // Questions as the model read them: with the passages of their sources.
+  const asRead = messages.slice(0, -1).map((m) => (m.role === "user" ? { ...m, sources: store.messageSources(m.id) } : m));
+  const prompt = engine.renderTurns([...systemTurns(systemPrompt), ...toTurns(asRead)]);
+  const references = [
+    ...pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers),
+    ...documentReferences(store, engine, store.messageSources(question.id)),
+  ];
   const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
   const { cost, drafted } = fastestPasses(runs, curve.relative, Math.min(maxDraftLength, curve.exactBatch - 1));
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
@@ -171,7 +179,15 @@ for (const workload of workloads) {
   for (const mode of modes) services[mode].settings.update({ maxTokens: workload.maxTokens });
   await seed(workload);
   const conversations = {} as Record<Mode, string>;
-  for (const mode of modes) conversations[mode] = (await services[mode].service.createConversation({ title: workload.id })).id;
+  for (const mode of modes) {
+    const { service } = services[mode];
+    const { id } = await service.createConversation({ title: workload.id });
+    for (const document of workload.documents) {
+      const contentBase64 = Buffer.from(document.text).toString("base64");
+      await service.attachDocument({ conversationId: id, name: document.name, mediaType: "text/plain", contentBase64 });
+    }
+    conversations[mode] = id;
+  }
   for (const [t, text] of workload.turns.entries()) {
     // Rotate which mode goes first, so a slow start or a warm cache does not always favour the same one.
     const order = modes.map((_, i) => modes[(i + rotation) % modes.length]!);

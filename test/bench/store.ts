@@ -1,9 +1,10 @@
 /**
  * Store benchmark: builds a store of N conversations and M messages from real prose (the READMEs and
- * docs of the installed npm packages and Debian packages, read now), then times open, list, append,
- * search and similar-question lookups on it.
+ * docs of the installed npm packages and Debian packages, read now), and one conversation with D
+ * attached documents of C chunks each, then times open, list, append, search, similar-question
+ * lookups and the retrieval of a question's passages from those documents.
  *
- *   npm run bench:store [-- --conversations N --messages M --out FILE.json --db FILE.db]
+ *   npm run bench:store [-- --conversations N --messages M --documents D --chunks-per-document C --out FILE.json --db FILE.db]
  *
  * --db keeps the built database at FILE.db and reuses it on the next run if it has the same size
  * (measurements write to a copy, so the kept file stays as built).
@@ -15,6 +16,7 @@ import { dirname, join } from "node:path";
 import { parseArgs } from "node:util";
 import { gunzipSync } from "node:zlib";
 import Database from "better-sqlite3";
+import { chunkText } from "../../db/chunks.js";
 import { Store } from "../../db/store.js";
 import { EXPORT_FORMAT, EXPORT_VERSION, type ExportedConversation, type ExportedMessage, type ExportFile } from "../../db/exportImport.js";
 
@@ -26,12 +28,18 @@ const { values: args } = parseArgs({
     messages: { type: "string", default: "1000000" },
     out: { type: "string" },
     db: { type: "string" },
+    documents: { type: "string", default: "1000" },
+    "chunks-per-document": { type: "string", default: "100" },
   },
 });
 const CONVERSATIONS = Number(args.conversations);
 const MESSAGES = Number(args.messages);
 const OUT = args.out;
 const KEEP_DB = args.db;
+const DOCUMENTS = Number(args.documents);
+const CHUNKS_PER_DOCUMENT = Number(args["chunks-per-document"]);
+/** The conversation the documents are attached to: retrieval searches all of its chunks. */
+const DOCUMENTS_CONVERSATION = "documents";
 if (!(Number.isInteger(CONVERSATIONS) && CONVERSATIONS > 0 && Number.isInteger(MESSAGES) && MESSAGES >= CONVERSATIONS * 2)) {
   throw new Error("--conversations and --messages take whole numbers, --messages at least twice --conversations");
 }
@@ -187,13 +195,24 @@ function buildConversation(
   };
 }
 
-function countMessages(path: string): { conversations: number; messages: number } | null {
+/** A document of exactly `chunks` chunks of corpus prose. */
+function documentText(paragraphs: readonly string[], chunks: number): string {
+  let text = pick(paragraphs);
+  while (chunkText(text).length <= chunks) text += `\n\n${pick(paragraphs)}`;
+  // Cut where chunk `chunks` would begin: the first `chunks` chunks stay as they were.
+  return text.slice(0, (chunkText(text)[chunks] as { startChar: number }).startChar);
+}
+
+function countRows(path: string): { conversations: number; messages: number; documents: number; chunks: number } | null {
   if (!existsSync(path)) return null;
   const db = new Database(path, { readonly: true });
   try {
+    const count = (table: string) => db.prepare(`SELECT count(*) FROM ${table}`).pluck().get() as number;
     return {
-      conversations: db.prepare("SELECT count(*) FROM conversations").pluck().get() as number,
-      messages: db.prepare("SELECT count(*) FROM messages").pluck().get() as number,
+      conversations: count("conversations") - 1,
+      messages: count("messages"),
+      documents: count("documents"),
+      chunks: count("document_chunks"),
     };
   } finally {
     db.close();
@@ -238,8 +257,14 @@ function main(): void {
   const popular = Array.from({ length: 1000 }, () => pick(corpus.sentences));
 
   let buildSeconds: number | null = null;
-  const existing = countMessages(dbPath);
-  if (existing && existing.conversations === CONVERSATIONS && existing.messages === MESSAGES) {
+  const existing = countRows(dbPath);
+  if (
+    existing &&
+    existing.conversations === CONVERSATIONS &&
+    existing.messages === MESSAGES &&
+    existing.documents === DOCUMENTS &&
+    existing.chunks === DOCUMENTS * CHUNKS_PER_DOCUMENT
+  ) {
     console.log(`reusing ${dbPath}`);
   } else {
     rmSync(dbPath, { force: true });
@@ -274,6 +299,19 @@ function main(): void {
         process.stdout.write(`\rbuilding: ${first + conversations.length}/${CONVERSATIONS} conversations`);
       }
     }
+    const documents = store.importJson({
+      format: "reprise.conversations",
+      version: 1,
+      exportedAt: 0,
+      conversations: [
+        { id: DOCUMENTS_CONVERSATION, title: "Documents", createdAt: 0, updatedAt: 0, model: null, settings: {}, pinned: false, activeRootId: null, messages: [] },
+      ],
+    });
+    for (let i = 0; i < DOCUMENTS; i++) {
+      const text = documentText(corpus.paragraphs, CHUNKS_PER_DOCUMENT);
+      store.addDocument({ conversationId: documents.imported[0]!.id, name: `doc-${i}.md`, mediaType: "text/markdown", bytes: text.length, text });
+      if (i % 50 === 0) process.stdout.write(`\rbuilding: ${i + 1}/${DOCUMENTS} documents`);
+    }
     store.close();
     buildSeconds = (Date.now() - t0) / 1000;
     console.log(`\nbuilt in ${buildSeconds.toFixed(0)} s`);
@@ -287,7 +325,7 @@ function main(): void {
   const listRuns = timings(20, () => store.listConversations({ limit: 50 }));
 
   const db = new Database(runPath, { readonly: true });
-  const conversationIds = db.prepare("SELECT id FROM conversations").pluck().all() as string[];
+  const conversationIds = db.prepare("SELECT id FROM conversations WHERE id <> ?").pluck().all(DOCUMENTS_CONVERSATION) as string[];
   const questions = db
     .prepare("SELECT content FROM messages WHERE role = 'user' ORDER BY random() LIMIT 2000")
     .pluck()
@@ -338,6 +376,12 @@ function main(): void {
   });
   similarRuns.sort((a, b) => a - b);
   fuzzyRuns.sort((a, b) => a - b);
+  // Questions about the documents: sentences and runs of words of the same prose, as a user asks them.
+  let retrievedPassages = 0;
+  const retrievalQuestions = Array.from({ length: 205 }, (_, i) => (i % 2 === 0 ? pick(corpus.sentences) : wordRun(corpus.paragraphs)));
+  const retrievalRuns = timings(retrievalQuestions.length, (i) => {
+    retrievedPassages += store.retrievePassages(DOCUMENTS_CONVERSATION, retrievalQuestions[i] as string).length;
+  }, warm);
   // What an open after a crash adds: the full integrity check (see OpenOptions.integrityCheck).
   const [integrityMs, problems] = time(() => store.checkIntegrity());
   if (problems.length > 0) throw new Error(`integrity_check failed: ${problems.join("; ")}`);
@@ -360,13 +404,18 @@ function main(): void {
     similar_fuzzy_runs: fuzzyRuns.length,
     similar_fuzzy_p50_ms: round(percentile(fuzzyRuns, 50)),
     similar_fuzzy_p95_ms: round(percentile(fuzzyRuns, 95)),
+    documents: DOCUMENTS,
+    chunks: DOCUMENTS * CHUNKS_PER_DOCUMENT,
+    retrieve_p50_ms: round(percentile(retrievalRuns, 50)),
+    retrieve_p95_ms: round(percentile(retrievalRuns, 95)),
+    retrieve_avg_passages: round(retrievedPassages / retrievalQuestions.length),
     integrity_check_ms: round(integrityMs),
     search_avg_hits: round(searchHits / searchQueries.length),
     similar_avg_hits: round(similarHits / similarTexts.length),
     similar_exact_hits: exactHits,
   };
 
-  const targets: Record<string, number> = { open_ms: 300, append_p99_ms: 5, search_p95_ms: 50, similar_p95_ms: 20 };
+  const targets: Record<string, number> = { open_ms: 300, append_p99_ms: 5, search_p95_ms: 50, similar_p95_ms: 20, retrieve_p95_ms: 30 };
   console.log(`\n${"metric".padEnd(20)}${"value".padStart(14)}${"target".padStart(10)}`);
   for (const [k, v] of Object.entries(result)) {
     const target = targets[k];

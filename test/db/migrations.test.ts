@@ -8,13 +8,26 @@ import { openStore, tempDbPath } from "./helpers.js";
 // previous schema into this one (existing users' files only ever run the migrations they lack).
 const FROZEN_SCHEMA = [
   "index conversations_by_activity: CREATE INDEX conversations_by_activity ON conversations (pinned DESC, updated_at DESC, id DESC)",
+  "index documents_by_conversation: CREATE INDEX documents_by_conversation ON documents (conversation_id, seq)",
+  "index message_sources_by_document: CREATE INDEX message_sources_by_document ON message_sources (document_id)",
   "index messages_by_conversation: CREATE INDEX messages_by_conversation ON messages (conversation_id, seq)",
   "index messages_by_parent: CREATE INDEX messages_by_parent ON messages (parent_id)",
   "index messages_by_question_hash: CREATE INDEX messages_by_question_hash ON messages (question_hash) WHERE question_hash IS NOT NULL",
   "index messages_streaming: CREATE INDEX messages_streaming ON messages (id) WHERE status = 'streaming'",
   "index sqlite_autoindex_conversations_1: ",
+  "index sqlite_autoindex_document_chunks_1: ",
+  "index sqlite_autoindex_documents_1: ",
   "index sqlite_autoindex_messages_1: ",
   "table conversations: CREATE TABLE conversations ( id TEXT PRIMARY KEY NOT NULL, title TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, model TEXT, settings TEXT NOT NULL DEFAULT '{}' CHECK (json_valid(settings) AND json_type(settings) = 'object'), pinned INTEGER NOT NULL DEFAULT 0 CHECK (pinned IN (0, 1)), active_root_id TEXT ) STRICT",
+  "table document_chunks: CREATE TABLE document_chunks ( seq INTEGER PRIMARY KEY, document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE, ord INTEGER NOT NULL, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, content TEXT NOT NULL, UNIQUE (document_id, ord) ) STRICT",
+  "table document_chunks_fts: CREATE VIRTUAL TABLE document_chunks_fts USING fts5 ( content, content = 'document_chunks', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2' )",
+  "table document_chunks_fts_config: CREATE TABLE 'document_chunks_fts_config'(k PRIMARY KEY, v) WITHOUT ROWID",
+  "table document_chunks_fts_data: CREATE TABLE 'document_chunks_fts_data'(id INTEGER PRIMARY KEY, block BLOB)",
+  "table document_chunks_fts_docsize: CREATE TABLE 'document_chunks_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB)",
+  "table document_chunks_fts_idx: CREATE TABLE 'document_chunks_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID",
+  "table document_tokens: CREATE TABLE document_tokens ( document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE, model_id TEXT NOT NULL, tokens BLOB NOT NULL, PRIMARY KEY (document_id, model_id) ) STRICT, WITHOUT ROWID",
+  "table documents: CREATE TABLE documents ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE, name TEXT NOT NULL, media_type TEXT NOT NULL, bytes INTEGER NOT NULL, chars INTEGER NOT NULL, created_at INTEGER NOT NULL ) STRICT",
+  "table message_sources: CREATE TABLE message_sources ( message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE, n INTEGER NOT NULL, document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE, start_char INTEGER NOT NULL, end_char INTEGER NOT NULL, PRIMARY KEY (message_id, n) ) STRICT, WITHOUT ROWID",
   "table message_tokens: CREATE TABLE message_tokens ( message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE, model_id TEXT NOT NULL, tokens BLOB NOT NULL, PRIMARY KEY (message_id, model_id) ) STRICT, WITHOUT ROWID",
   "table messages: CREATE TABLE messages ( seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE, parent_id TEXT REFERENCES messages (id) ON DELETE CASCADE, active_child_id TEXT, role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')), content TEXT NOT NULL, status TEXT NOT NULL CHECK (status IN ('complete', 'streaming', 'interrupted', 'error')), error TEXT, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL, model TEXT, stats TEXT CHECK (stats IS NULL OR json_valid(stats)), question_hash INTEGER , thought TEXT NOT NULL DEFAULT '') STRICT",
   "table messages_fts: CREATE VIRTUAL TABLE messages_fts USING fts5 ( content, content = 'messages', content_rowid = 'seq', tokenize = 'porter unicode61 remove_diacritics 2' )",
@@ -27,6 +40,8 @@ const FROZEN_SCHEMA = [
   "table questions_fts_data: CREATE TABLE 'questions_fts_data'(id INTEGER PRIMARY KEY, block BLOB)",
   "table questions_fts_docsize: CREATE TABLE 'questions_fts_docsize'(id INTEGER PRIMARY KEY, sz BLOB)",
   "table questions_fts_idx: CREATE TABLE 'questions_fts_idx'(segid, term, pgno, PRIMARY KEY(segid, term)) WITHOUT ROWID",
+  "trigger document_chunks_fts_delete: CREATE TRIGGER document_chunks_fts_delete AFTER DELETE ON document_chunks BEGIN INSERT INTO document_chunks_fts (document_chunks_fts, rowid, content) VALUES ('delete', old.seq, old.content); END",
+  "trigger document_chunks_fts_insert: CREATE TRIGGER document_chunks_fts_insert AFTER INSERT ON document_chunks BEGIN INSERT INTO document_chunks_fts (rowid, content) VALUES (new.seq, new.content); END",
   "trigger message_tokens_stale: CREATE TRIGGER message_tokens_stale AFTER UPDATE OF content ON messages WHEN old.content IS NOT new.content BEGIN DELETE FROM message_tokens WHERE message_id = new.id; END",
   "trigger messages_fts_delete: CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN INSERT INTO messages_fts (messages_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE old.status <> 'streaming'; INSERT INTO questions_fts (questions_fts, rowid, content) SELECT 'delete', old.seq, old.content WHERE old.status <> 'streaming' AND old.role = 'user'; END",
   "trigger messages_fts_insert: CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN INSERT INTO messages_fts (rowid, content) SELECT new.seq, new.content WHERE new.status <> 'streaming'; INSERT INTO questions_fts (rowid, content) SELECT new.seq, new.content WHERE new.status <> 'streaming' AND new.role = 'user'; END",
@@ -47,7 +62,7 @@ describe("migrations", () => {
     const db = new Database(":memory:");
     expect(migrate(db)).toEqual(MIGRATIONS.map((m) => m.version));
     expect(schemaOf(db)).toEqual(FROZEN_SCHEMA);
-    for (const fts of ["messages_fts", "questions_fts"]) {
+    for (const fts of ["messages_fts", "questions_fts", "document_chunks_fts"]) {
       expect(db.prepare(`SELECT v FROM ${fts}_config WHERE k = 'secure-delete'`).pluck().get()).toBe(1);
     }
     expect(db.pragma("application_id", { simple: true })).toBe(APPLICATION_ID);

@@ -4,6 +4,8 @@ import {
   type ConversationDetail,
   type ConversationSummary,
   type DownloadStatus,
+  type DocumentInfo,
+  type MessageSource,
   type Message,
   type ModelCatalogView,
   type MessageStats,
@@ -111,6 +113,9 @@ export class FakeApi {
   /** Each conversation's own settings, as `setConversationSampling` leaves them. */
   conversationSettings = new Map<string, ConversationDetail["conversation"]["settings"]>();
   hits: SearchHit[] = [];
+  documents: DocumentInfo[] = [];
+  /** Sources by answer id (the fake does not model questions). */
+  sources = new Map<string, MessageSource[]>();
   streams: PendingStream[] = [];
   calls: { name: string; request: unknown }[] = [];
 
@@ -201,7 +206,7 @@ export class FakeApi {
     },
     search: async (request) => {
       this.record("search", request);
-      return { hits: this.hits };
+      return { hits: this.hits, documentHits: [] };
     },
     modelStatus: async () => this.model,
     selectModel: async (request) => {
@@ -253,5 +258,33 @@ export class FakeApi {
     },
     exportConversations: async () => ({ fileName: "x.json", mimeType: "application/json", content: "{}" }),
     importConversations: async () => ({ conversationIds: [], skipped: 0 }),
+    attachDocument: async (request) => {
+      this.record("attachDocument", request);
+      const text = atob(request.contentBase64);
+      const document: DocumentInfo = {
+        id: `d${this.documents.length + 1}`,
+        conversationId: request.conversationId,
+        name: request.name,
+        mediaType: request.mediaType,
+        bytes: text.length,
+        chars: text.length,
+        chunks: 1,
+        createdAt: now,
+      };
+      this.documents.push(document);
+      return document;
+    },
+    listDocuments: async (request) => ({ documents: this.documents.filter((d) => d.conversationId === request.conversationId) }),
+    deleteDocument: async (request) => {
+      this.record("deleteDocument", request);
+      this.documents = this.documents.filter((d) => d.id !== request.documentId);
+      return { deleted: true };
+    },
+    documentText: async (request) => {
+      const document = this.documents.find((d) => d.id === request.documentId);
+      if (!document) throw new ApiError("not_found", `No document ${request.documentId}`);
+      return { document, startChar: 0, endChar: 0, text: "" };
+    },
+    messageSources: async (request) => ({ sources: this.sources.get(request.messageId) ?? [] }),
   };
 }

@@ -4,6 +4,7 @@ import type { SourceRange } from "../sourceMap";
 import { ChatSession } from "./chat.svelte";
 import { ConversationList } from "./conversations.svelte";
 import { ModelState } from "./model.svelte";
+import { PassageViewer } from "./passage.svelte";
 import { Search } from "./search.svelte";
 import { Theme } from "./theme.svelte";
 
@@ -25,6 +26,7 @@ export class AppState {
   readonly search: Search;
   readonly model: ModelState;
   readonly theme: Theme;
+  readonly passage: PassageViewer;
   chat = $state.raw<ChatSession | null>(null);
   settingsOpen = $state(false);
   focus = $state.raw<FocusRequest | null>(null);
@@ -43,6 +45,7 @@ export class AppState {
     this.search = new Search(host.api);
     this.model = new ModelState(host.api);
     this.theme = new Theme(root, storage);
+    this.passage = new PassageViewer(host.api);
   }
 
   async start(): Promise<void> {
@@ -56,6 +59,7 @@ export class AppState {
     if (this.chat?.conversationId !== conversationId) {
       this.chat?.close();
       this.highlight = null;
+      this.passage.close();
       const session = new ChatSession(this.host.api, conversationId, () => void this.conversations.load());
       this.chat = session;
       await session.load();

@@ -8,6 +8,7 @@ import type {
   StreamEnd,
   StreamEvent,
 } from "../../../../electron/api/contract";
+import { Attachments } from "./documents.svelte";
 
 /** How often a reply that streams elsewhere (another window, before a reload) is looked at again. */
 const pollMs = 1000;
@@ -34,6 +35,7 @@ export class ChatSession {
   pending = $state(false);
   error = $state<string | null>(null);
   notice = $state<string | null>(null);
+  readonly documents: Attachments;
   private closed = false;
   private poll: ReturnType<typeof setTimeout> | undefined;
 
@@ -41,7 +43,9 @@ export class ChatSession {
     private readonly api: RepriseApi,
     readonly conversationId: string,
     private readonly onActivity: () => void,
-  ) {}
+  ) {
+    this.documents = new Attachments(api, conversationId);
+  }
 
   get busy(): boolean {
     return this.live !== null || this.pending;
@@ -49,7 +53,8 @@ export class ChatSession {
 
   async load(): Promise<void> {
     try {
-      this.apply(await this.api.getConversation({ conversationId: this.conversationId }));
+      const [detail] = await Promise.all([this.api.getConversation({ conversationId: this.conversationId }), this.documents.load()]);
+      this.apply(detail);
       this.error = null;
     } catch (error) {
       this.error = (error as Error).message;
@@ -196,9 +201,18 @@ export class ChatSession {
     this.pending = false;
     if (end.type === "done") {
       this.replace(end.message);
+      const notices: string[] = [];
       if (end.truncatedTurns > 0) {
-        this.notice = `The ${end.truncatedTurns} oldest turn${end.truncatedTurns > 1 ? "s" : ""} no longer fit the model's context and were not read for this reply.`;
+        notices.push(`The ${end.truncatedTurns} oldest turn${end.truncatedTurns > 1 ? "s" : ""} no longer fit the model's context and were not read for this reply.`);
       }
+      const cut = end.message.stats?.passagesCut ?? 0;
+      if (cut > 0) {
+        const used = end.message.stats?.passages ?? 0;
+        notices.push(
+          `${cut} matching passage${cut > 1 ? "s" : ""} of the documents did not fit the model's context and ${cut > 1 ? "were" : "was"} left out; the reply used ${used}.`,
+        );
+      }
+      this.notice = notices.length > 0 ? notices.join(" ") : null;
     } else {
       this.error = end.message;
       await this.load();

@@ -1,4 +1,4 @@
-import type { RepriseApi, SearchHit } from "../../../../electron/api/contract";
+import type { DocumentSearchHit, RepriseApi, SearchHit } from "../../../../electron/api/contract";
 
 const debounceMs = 150;
 
@@ -6,6 +6,7 @@ const debounceMs = 150;
 export class Search {
   query = $state("");
   hits = $state.raw<SearchHit[]>([]);
+  documentHits = $state.raw<DocumentSearchHit[]>([]);
   searching = $state(false);
   error = $state<string | null>(null);
   private timer: ReturnType<typeof setTimeout> | undefined;
@@ -24,6 +25,7 @@ export class Search {
     if (!this.active) {
       this.asked++;
       this.hits = [];
+      this.documentHits = [];
       this.searching = false;
       this.error = null;
       return;
@@ -35,13 +37,15 @@ export class Search {
   private async run(): Promise<void> {
     const ticket = ++this.asked;
     try {
-      const { hits } = await this.api.search({ q: this.query.trim(), limit: 50 });
+      const { hits, documentHits } = await this.api.search({ q: this.query.trim(), limit: 50 });
       if (ticket !== this.asked) return;
       this.hits = hits;
+      this.documentHits = documentHits;
       this.error = null;
     } catch (error) {
       if (ticket !== this.asked) return;
       this.hits = [];
+      this.documentHits = [];
       this.error = (error as Error).message;
     } finally {
       if (ticket === this.asked) this.searching = false;
