@@ -44,8 +44,16 @@ const { parentPort, workerData } = require("node:worker_threads");
 
 let pdfjsUrl: string | undefined;
 
+/**
+ * In the packaged app pdf.js is unpacked beside the asar archive (build/electron-builder.yml): an
+ * ES module import by file URL reads the real file system, which has no archive in it.
+ */
+export function unpacked(file: string): string {
+  return file.replace(/([\\/])app\.asar([\\/])/, "$1app.asar.unpacked$2");
+}
+
 function runWorker(bytes: Uint8Array): Promise<WorkerResult> {
-  pdfjsUrl ??= pathToFileURL(createRequire(import.meta.url).resolve("pdfjs-dist/legacy/build/pdf.mjs")).href;
+  pdfjsUrl ??= pathToFileURL(unpacked(createRequire(import.meta.url).resolve("pdfjs-dist/legacy/build/pdf.mjs"))).href;
   // A copy: pdf.js takes ownership of the buffer it is given.
   const worker = new Worker(workerSource, { eval: true, workerData: { pdfjsUrl, bytes: new Uint8Array(bytes) } });
   return new Promise<WorkerResult>((resolve, reject) => {

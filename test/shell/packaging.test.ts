@@ -34,6 +34,7 @@ describe("electron-builder config", () => {
         "node_modules/node-llama-cpp/llama/localBuilds",
         "node_modules/@node-llama-cpp/*",
         "node_modules/better-sqlite3/**/*.node",
+        "node_modules/pdfjs-dist/**/*",
       ]),
     );
     expect(fs.existsSync(path.join(root, config.icon as string))).toBe(true);
