@@ -9,7 +9,7 @@ describe("parseWorkloads", () => {
     expect(workloads.length).toBeGreaterThan(10);
     expect(new Set(workloads.map((w) => w.kind))).toEqual(new Set(["multi-turn", "cache", "rag", "none"]));
     expect(parseWorkloads('{"id": "a", "kind": "none", "turns": ["Hi."]}')).toEqual([
-      { id: "a", kind: "none", seed: [], turns: ["Hi."], maxTokens: 200 },
+      { id: "a", kind: "none", seed: [], turns: ["Hi."], maxTokens: 200, documents: [] },
     ]);
   });
 

@@ -171,7 +171,7 @@ describe("documents in the store", () => {
     expect(store.documentText(newDoc!.id)).toBe(text);
     const path = store.getActivePath(newId);
     expect(store.messageSources(path[0]!.id)).toMatchObject([{ n: 1, documentId: newDoc!.id, startChar: 5, endChar: 40 }]);
-    expect(path[1]!.stats?.copiedSpans[0]).toEqual({ sourceId: newDoc!.id, start: 0, end: 6, sourceStartChar: 20, sourceEndChar: 26 });
+    expect(path[1]!.stats?.copiedSpans[0]).toEqual({ sourceId: newDoc!.id, replyStartChar: 0, replyEndChar: 6, sourceStartChar: 20, sourceEndChar: 26 });
 
     // Into a fresh store the same ids are kept.
     const other = openStore();

@@ -200,7 +200,7 @@ describe("App", () => {
     await fireEvent.click(await screen.findByRole("button", { name: /open source message/ }));
     await waitFor(() => expect(app.chat?.conversationId).toBe("c2"));
     expect(fake.calls).toContainEqual({ name: "getMessage", request: { messageId: "m-source" } });
-    expect(app.focus?.messageId).toBe("m-source");
+    await waitFor(() => expect(app.focus?.messageId).toBe("m-source"));
   });
 
   it("edits a question into a new branch and switches between branches", async () => {
