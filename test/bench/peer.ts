@@ -20,6 +20,9 @@ import {
   type PeerKindSummary,
   type PeerModeResult,
   type PeerTurnRow,
+  repriseModes,
+  type RepriseMode,
+  type Timed,
 } from "./peerReport";
 import { peerModes, PeerServer, type ChatMessage, type PeerCompletion, type PeerMode } from "./peerServer";
 import type { Workload, WorkloadKind } from "./workloads";
@@ -169,7 +172,8 @@ export class PeerBench {
       };
     }
     const baselineVsPlain = { identical: sameTokens(baselineTokens, plain), commonPrefixTokens: commonPrefix(baselineTokens, plain) };
-    this.rows.push({ ...row, peer, baselineVsPlain });
+    const reprise = Object.fromEntries(repriseModes.map((mode) => [mode, { tokens: row.reprise[mode].tokens, ms: row.reprise[mode].ms }]));
+    this.rows.push({ ...row, reprise: reprise as Record<RepriseMode, Timed>, peer, baselineVsPlain });
     console.log(
       `${"".padEnd(20)} llama-server ` +
         peerModes.map((mode) => `${mode} ${peer[mode].tokensPerSecond.toFixed(1)}/s${peer[mode].identicalToPlain ? "" : " (differs)"}`).join("  ") +

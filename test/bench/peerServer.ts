@@ -12,9 +12,10 @@ export type PeerMode = (typeof peerModes)[number];
 
 /**
  * The flags of each mode beyond the common ones. The n-gram modes come at their documented defaults
- * (docs/speculative.md of the llama.cpp tree: ngram-simple looks up the last 12 tokens, ngram-mod 24
- * and drafts 48 to 64) and once tuned for the short replies of a small dense model, where those
- * lookups rarely match at all: the docs' own advice for dense models is smaller drafts.
+ * (docs/speculative.md and common/common.h of the llama.cpp tree: ngram-simple looks up the last 12
+ * tokens and drafts the 48 that followed them, ngram-mod looks up 24 and drafts 48 to 64), and once
+ * tuned for the short replies of a small dense model, where such long lookups rarely match: shorter
+ * lookups and drafts, as the docs advise for dense models.
  */
 const modeFlags: Record<PeerMode, readonly string[]> = {
   plain: [],
