@@ -24,7 +24,7 @@ import {
   type RepriseMode,
   type Timed,
 } from "./peerReport";
-import { peerModes, PeerServer, type ChatMessage, type PeerCompletion, type PeerMode } from "./peerServer";
+import { modeFlags, peerModes, PeerServer, type ChatMessage, type PeerCompletion, type PeerMode } from "./peerServer";
 import type { Workload, WorkloadKind } from "./workloads";
 
 /** A prompt the model answers at length, so that the forced tokens are mostly ones it would write anyway. */
@@ -42,6 +42,9 @@ export interface PromptCheck {
 }
 
 export interface PeerResults {
+  binary: string;
+  /** Each mode's own flags, beyond the common ones (peerServer.ts). */
+  modeFlags: Record<PeerMode, readonly string[]>;
   cases: PeerTurnRow[];
   kinds: Partial<Record<WorkloadKind, PeerKindSummary>>;
   prompts: PromptCheck[];
@@ -75,6 +78,7 @@ export class PeerBench {
   private rotation = 0;
 
   private constructor(
+    private readonly binary: string,
     private readonly servers: Record<PeerMode, PeerServer>,
     private readonly engine: Engine,
     private readonly systemPrompt: string,
@@ -93,7 +97,7 @@ export class PeerBench {
       throw error;
     }
     console.log(`llama-server ${binary}: ${peerModes.join(", ")}`);
-    return new PeerBench(servers, engine, systemPrompt);
+    return new PeerBench(binary, servers, engine, systemPrompt);
   }
 
   private messages(conversation: readonly ChatMessage[]): ChatMessage[] {
@@ -192,7 +196,7 @@ export class PeerBench {
         `first questions rendered to the same prompt tokens by both chat templates: ${this.prompts.length - differing.length} of ${this.prompts.length}` +
           differing.map((p) => `\n  ${p.id}: Reprise ${p.repriseTokens} tokens, llama-server ${p.peerTokens}, equal for the first ${p.commonPrefixTokens}`).join(""),
       );
-      return { cases: this.rows, kinds, prompts: this.prompts, forcedLength };
+      return { binary: this.binary, modeFlags, cases: this.rows, kinds, prompts: this.prompts, forcedLength };
     } finally {
       await this.close();
     }

@@ -17,7 +17,7 @@ export type PeerMode = (typeof peerModes)[number];
  * tuned for the short replies of a small dense model, where such long lookups rarely match: shorter
  * lookups and drafts, as the docs advise for dense models.
  */
-const modeFlags: Record<PeerMode, readonly string[]> = {
+export const modeFlags: Record<PeerMode, readonly string[]> = {
   plain: [],
   "ngram-simple": ["--spec-type", "ngram-simple"],
   "ngram-mod": ["--spec-type", "ngram-mod"],
