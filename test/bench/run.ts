@@ -1,4 +1,4 @@
-// `npm run bench [-- --workloads FILE] [--out FILE.json] [--model PATH] [--threads N]`
+// `npm run bench [-- --workloads FILE] [--out FILE.json] [--model PATH] [--threads N] [--peer LLAMA_SERVER]`
 // Runs each workload turn in three modes, interleaved, after a warm-up:
 // baseline (no predictor), builtin (node-llama-cpp's InputLookupTokenPredictor)
 // and reference (Reprise's predictor). Every reply goes through the chat
@@ -7,7 +7,8 @@
 // Each mode has its own store holding the same seed conversations, so no mode
 // can copy another mode's answer to the same turn. A case's documents are
 // attached to each mode's conversation, so the rag kind retrieves its passages
-// as the app does.
+// as the app does. With --peer, llama.cpp's own llama-server runs every turn
+// too (peer.ts).
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -25,6 +26,7 @@ import type { Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
 import { copyableRuns, fastestPasses } from "./copyBound";
+import { checkPeerBinary, PeerBench } from "./peer";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
 
 const modes = ["baseline", "builtin", "reference"] as const;
@@ -71,8 +73,10 @@ const { values: args } = parseArgs({
     out: { type: "string" },
     model: { type: "string" },
     threads: { type: "string" },
+    peer: { type: "string" },
   },
 });
+const peerBinary = args.peer === undefined ? null : checkPeerBinary(args.peer);
 
 const workloads = parseWorkloads(fs.readFileSync(args.workloads!, "utf8"));
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-bench-"));
@@ -145,6 +149,8 @@ for (const mode of modes) {
   const { id } = await services[mode].service.createConversation({ title: "warm-up" });
   await send(mode, id, "Say hello.");
 }
+const peer = peerBinary ? await PeerBench.start(peerBinary, engine, services.baseline.settings.get().systemPrompt, dir) : null;
+await peer?.warmUp();
 
 /**
  * What the reply just written in `conversationId` could have copied, from the
@@ -178,6 +184,7 @@ let rotation = 0;
 for (const workload of workloads) {
   for (const mode of modes) services[mode].settings.update({ maxTokens: workload.maxTokens });
   await seed(workload);
+  await peer?.startCase(workload);
   const conversations = {} as Record<Mode, string>;
   for (const mode of modes) {
     const { service } = services[mode];
@@ -216,6 +223,7 @@ for (const workload of workloads) {
           .map((mode) => `  ${mode} NOT IDENTICAL`)
           .join(""),
     );
+    await peer?.turn({ id: workload.id, kind: workload.kind, turn: t, reprise: turn.modes }, text, workload.maxTokens, replies.baseline.tokens);
   }
 }
 const kinds = [...new Set(results.map((r) => r.kind))];
@@ -318,10 +326,11 @@ console.log(
 for (const e of badgeErrors.filter((x) => Math.abs(x.error) > 0.2))
   console.log(`  ${e.id} t${e.turn}: badge ${e.badge.toFixed(2)}x, measured ${e.measured.toFixed(2)}x`);
 
+const peerResults = await peer?.finish();
 const sampled = await sampledRun(0.7);
 
 if (args.out) {
-  fs.writeFileSync(args.out, JSON.stringify({ cases: results, summary, badgeErrors, sampled }, null, 2));
+  fs.writeFileSync(args.out, JSON.stringify({ cases: results, summary, badgeErrors, sampled, peer: peerResults }, null, 2));
   console.log(`written to ${args.out}`);
 }
 /**
