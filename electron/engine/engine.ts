@@ -5,7 +5,6 @@ import {
   InputLookupTokenPredictor,
   LlamaChat,
   LlamaText,
-  resolveChatWrapper,
   type ChatHistoryItem,
   type ChatWrapper,
   type LlamaContext,
@@ -17,6 +16,7 @@ import {
 } from "node-llama-cpp";
 import type { CopiedSpan as StoredSpan } from "../../db/types";
 import { modelCacheDir } from "../paths";
+import { chatWrapperFor } from "./chatTemplate";
 import { loadCostCurve } from "./costCurve";
 import { DraftPolicy, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
@@ -47,9 +47,8 @@ export interface EngineOptions {
    */
   assumedCost?: Pick<CostCurve, "relative" | "singleTokenMs">;
   /**
-   * The chat template to render conversations with; by default node-llama-cpp's pick for the model
-   * file (from its `tokenizer.chat_template` and architecture). The template also says where a
-   * thinking model's thought begins and ends.
+   * The chat template to render conversations with; by default the model file's (see
+   * `chatWrapperFor`). The template also says where a thinking model's thought begins and ends.
    */
   chatWrapper?: ChatWrapper;
 }
@@ -164,7 +163,7 @@ export class Engine {
     private readonly assumedCost: EngineOptions["assumedCost"],
     chatWrapper: ChatWrapper | undefined,
   ) {
-    this.chatWrapper = chatWrapper ?? resolveChatWrapper(model);
+    this.chatWrapper = chatWrapper ?? chatWrapperFor(model);
     this.recommendedSampling = recommendedSampling(model.fileInfo.metadata.general);
   }
 
