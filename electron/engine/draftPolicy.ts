@@ -190,6 +190,8 @@ export class DraftPolicy {
    * policy keeps to a given curve: the measure of a reply's speed-up over plain decoding.
    */
   private plainStepMs: number;
+  /** The size of the pass observed before, to tell plain steps from the passes after a draft. */
+  private previousBatch = 0;
 
   /**
    * With `observe` false, pass times are not learned: the given curve is used as it is.
@@ -221,7 +223,11 @@ export class DraftPolicy {
    * policy follows the machine's load instead of a calibration made once.
    */
   observePass(batch: number, ms: number): void {
-    if (batch === 1 && ms > 0 && ms <= this.plainStepMs * outlierFactor) this.plainStepMs += passWeight * (ms - this.plainStepMs);
+    // A single token right after a draft also pays for dropping what was refused: only one after
+    // another single token is a plain decoding step.
+    const plainStep = batch === 1 && this.previousBatch === 1;
+    this.previousBatch = batch;
+    if (plainStep && ms > 0 && ms <= this.plainStepMs * outlierFactor) this.plainStepMs += passWeight * (ms - this.plainStepMs);
     const current = this.passMs[batch - 1];
     if (!this.observe || current === undefined || !(ms > 0) || ms > current * outlierFactor) return;
     this.passMs[batch - 1] = current + passWeight * (ms - current);

@@ -152,4 +152,17 @@ describe("DraftPolicy", () => {
     for (let i = 0; i < 3; i++) policy.record({ evidence: "short", drafted: 20, accepted: 20, complete: true });
     expect(policy.length("short", 100)).toBe(fresh);
   });
+
+  it("measures a plain decoding step from single tokens after single tokens, even on an assumed curve", () => {
+    const policy = new DraftPolicy(curve(0.05), false, 12);
+    expect(policy.singleTokenMs).toBe(12);
+    // A single token right after a draft pays for the refused tokens too: not a plain step.
+    policy.observePass(9, 40);
+    policy.observePass(1, 60);
+    expect(policy.singleTokenMs).toBe(12);
+    for (let i = 0; i < 100; i++) policy.observePass(1, 15);
+    expect(policy.singleTokenMs).toBeCloseTo(15, 3);
+    // The assumed curve itself is left as it was given.
+    expect(policy.relativeCost(9)).toBeCloseTo(curve(0.05).relative[8]!, 10);
+  });
 });
