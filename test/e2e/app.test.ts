@@ -3,7 +3,7 @@
 import type { Browser, Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { testModelPath } from "../helpers/model";
-import { ensureUiBuilt, launchChromium, screenshotBothThemes, serve, type Served } from "./harness";
+import { ensureUiBuilt, openApp, screenshotBothThemes, serve, type Served } from "./harness";
 import { exportFileOf } from "./seed";
 
 /** Asked twice, in two conversations: the second answer can be drafted from the first. */
@@ -68,12 +68,7 @@ beforeAll(async () => {
       },
     ]),
   });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-
-  await page.goto(served.pageUrl);
-  await page.getByRole("list", { name: "Conversations" }).waitFor();
+  ({ browser, page } = await openApp(served, pageErrors));
   // On a machine that has never measured the model's cost curve, the engine measures it here (about a minute).
 }, 300_000);
 

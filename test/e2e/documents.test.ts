@@ -6,7 +6,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ExportFile } from "../../db/index";
 import { testModelPath } from "../helpers/model";
-import { ensureUiBuilt, launchChromium, screenshotBothThemes, serve, type Served } from "./harness";
+import { ensureUiBuilt, openApp, screenshotBothThemes, serve, type Served } from "./harness";
 import { exportFileOf } from "./seed";
 
 const readme = readFileSync(path.join(import.meta.dirname, "..", "documents", "fixtures", "ca-certificates-README.Debian.txt"));
@@ -46,13 +46,10 @@ function citedConversation(): string {
 beforeAll(async () => {
   ensureUiBuilt();
   served = await serve({ model: await testModelPath(), cheapDrafts: true });
-  await served.api.updateSettings({ maxTokens: 40 });
+  // Greedy, so that what the reply copies from the document is the same at every run.
+  await served.api.updateSettings({ maxTokens: 40, samplingPreset: "precise" });
   await served.api.importConversations({ content: citedConversation() });
-  browser = await launchChromium();
-  page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
-  page.on("pageerror", (error) => pageErrors.push(error.message));
-  await page.goto(served.pageUrl);
-  await page.getByRole("list", { name: "Conversations" }).waitFor();
+  ({ browser, page } = await openApp(served, pageErrors));
 }, 300_000);
 
 afterAll(async () => {

@@ -130,6 +130,16 @@ export function launchChromium(): Promise<Browser> {
   });
 }
 
+/** Chromium with the served app open and its conversation list shown; the page's errors go to `errors`. */
+export async function openApp(served: Served, errors: string[]): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launchChromium();
+  const page = await browser.newPage({ viewport: { width: 1280, height: 820 } });
+  page.on("pageerror", (error) => errors.push(error.message));
+  await page.goto(served.pageUrl);
+  await page.getByRole("list", { name: "Conversations" }).waitFor();
+  return { browser, page };
+}
+
 export async function screenshot(page: Page, name: string): Promise<string> {
   fs.mkdirSync(screenshotDir, { recursive: true });
   const file = path.join(screenshotDir, `${name}.png`);
