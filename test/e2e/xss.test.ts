@@ -95,6 +95,8 @@ describe("model output is untrusted", () => {
   it(`renders ${payloads.length} known XSS payloads as inert content: no script runs, no request leaves`, async () => {
     expect(payloads.length).toBeGreaterThanOrEqual(20);
     await page.getByRole("heading", { name: "Untrusted model output" }).waitFor();
+    // The heading comes with the conversation list; the messages come after the conversation loads.
+    await page.locator("article[data-message-id]").first().waitFor();
     // The list is virtualized: scroll from the top to the bottom so that every message is rendered at least once.
     const { rendered, codeTexts } = await page.evaluate(async () => {
       const seen = new Set<string>();
