@@ -108,7 +108,21 @@ export interface ModelStatus {
    * (it continues text rather than answers: tell the user and point to an instruct model); null before.
    */
   kind: ModelKind | null;
+  /** What drafting can do with this model on this llama.cpp binary; null until the model's calibration ran. */
+  drafting: DraftingStatus | null;
   busy: BusyState;
+}
+
+/** The llama.cpp binary and backend the model runs on, and what they allow drafting. */
+export interface DraftingStatus {
+  /** "reprise" for Reprise's own llama.cpp build (`npm run llama:build`), "prebuilt" for node-llama-cpp's. */
+  binary: "reprise" | "prebuilt";
+  /** "cpu", or the GPU backend llama.cpp evaluates on. */
+  backend: "cpu" | "cuda" | "vulkan" | "metal";
+  /** The most drafted tokens one forward pass verifies while the reply stays what plain decoding writes; 0: no drafting. */
+  maxDraftTokens: number;
+  /** For the user when drafting is limited on this binary: how far, why, and how to get more; null when it is not. */
+  limitation: string | null;
 }
 
 export type ModelKind = "chat" | "base";

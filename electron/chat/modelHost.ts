@@ -1,7 +1,8 @@
 import path from "node:path";
-import type { ModelState, ModelStatus } from "../api/contract";
+import type { DraftingStatus, ModelState, ModelStatus } from "../api/contract";
 import { ApiError } from "../api/errors";
-import { Engine, type EngineOptions } from "../engine/engine";
+import { maxDraftLength } from "../engine/draftPolicy";
+import { Engine, type DraftingCapability, type EngineOptions } from "../engine/engine";
 import { ModelFileError, validateModelFile } from "../engine/modelFile";
 import { modelKind } from "../models/catalogFit";
 
@@ -106,6 +107,7 @@ export class ModelHost {
       contextSize: this.state === "ready" ? this.loadedContextSize : null,
       threads: this.current?.threads ?? null,
       kind: this.current ? modelKind(this.current.model.fileInfo) : null,
+      drafting: this.current ? draftingStatus(this.current.draftingCapability) : null,
       busy,
     };
   }
@@ -119,4 +121,18 @@ export class ModelHost {
   private get name(): string | null {
     return this.modelPath ? path.basename(this.modelPath) : null;
   }
+}
+
+/** The capability in the user's terms: where drafting is limited, by how much, why, and what lifts it. */
+export function draftingStatus(capability: DraftingCapability | null): DraftingStatus | null {
+  if (!capability) return null;
+  const { maxDraftTokens } = capability;
+  const limited = maxDraftTokens < maxDraftLength;
+  const reach = maxDraftTokens === 0 ? "Replies are not drafted" : `Drafts are cut to ${maxDraftTokens} tokens per pass`;
+  const limitation = !limited
+    ? null
+    : capability.binary === "prebuilt"
+      ? `${reach} on node-llama-cpp's prebuilt llama.cpp, which evaluates a batch of tokens with other roundings than one token: longer drafts could change the reply. Reprise's own build drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build" (it needs CMake and a C++ compiler), then restart.`
+      : `${reach}: on this ${capability.backend === "cpu" ? "CPU" : capability.backend.toUpperCase()} backend, longer batches are evaluated with other roundings than one token and could change the reply.`;
+  return { ...capability, limitation };
 }

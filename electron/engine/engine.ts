@@ -18,7 +18,7 @@ import type { CopiedSpan as StoredSpan } from "../../db/types";
 import { modelCacheDir } from "../paths";
 import { chatWrapperFor } from "./chatTemplate";
 import { loadCostCurve } from "./costCurve";
-import { DraftPolicy, type CostCurve } from "./draftPolicy";
+import { DraftPolicy, maxDraftLength, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
 import { ReferencePredictor, type Reference } from "./referencePredictor";
@@ -51,6 +51,15 @@ export interface EngineOptions {
    * `chatWrapperFor`). The template also says where a thinking model's thought begins and ends.
    */
   chatWrapper?: ChatWrapper;
+}
+
+/** What drafting can do with a model on the llama.cpp binary it runs on. */
+export interface DraftingCapability {
+  /** "reprise" for Reprise's own build (`npm run llama:build`), "prebuilt" for node-llama-cpp's binary. */
+  binary: "reprise" | "prebuilt";
+  backend: "cpu" | "cuda" | "vulkan" | "metal";
+  /** The most drafted tokens one forward pass verifies bit-identically to plain decoding. */
+  maxDraftTokens: number;
 }
 
 /** One turn of a conversation as the engine sees it. */
@@ -146,6 +155,7 @@ const idleChats = 1;
 /** A loaded GGUF model; chats are opened on it. */
 export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
+  private measuredCost: CostCurve | undefined;
   /** Released chats, cleared, oldest first. */
   private readonly idle: EngineChat[] = [];
   private disposed = false;
@@ -201,6 +211,20 @@ export class Engine {
     return this.model.detokenize(tokens);
   }
 
+  /**
+   * The llama.cpp binary and backend this model runs on, and how many drafted tokens one pass may
+   * verify exactly on them; null until the cost curve is measured (the calibration queued at load).
+   */
+  get draftingCapability(): DraftingCapability | null {
+    if (!this.measuredCost) return null;
+    const binding = this.model.llama;
+    return {
+      binary: binding.buildType === "localBuild" ? "reprise" : "prebuilt",
+      backend: binding.gpu || "cpu",
+      maxDraftTokens: Math.min(maxDraftLength, this.measuredCost.exactBatch - 1),
+    };
+  }
+
   /** The measured cost of verifying drafts on this machine (measured on first use, then cached). */
   async costCurve(): Promise<CostCurve> {
     return (await this.draftPolicy()).cost;
@@ -211,9 +235,10 @@ export class Engine {
    * conversation serves the next.
    */
   private draftPolicy(): Promise<DraftPolicy> {
-    this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then(
-      (curve) => new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined, curve.singleTokenMs),
-    );
+    this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then((curve) => {
+      this.measuredCost = curve;
+      return new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined, curve.singleTokenMs);
+    });
     return this.policy;
   }
 

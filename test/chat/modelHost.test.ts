@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
-import { ModelHost } from "../../electron/chat/modelHost";
+import { draftingStatus, ModelHost } from "../../electron/chat/modelHost";
+import { maxDraftLength } from "../../electron/engine/draftPolicy";
 import { defaultModel, secondArchitectureModel } from "../../electron/engine/modelCatalog";
 import { testModelPath } from "../helpers/model";
 
@@ -20,5 +21,35 @@ describe("the model's kind, read from its GGUF", () => {
   it("is base for Gemma 3 270M, which has none, and the model still opens", async () => {
     await host.load(await testModelPath(secondArchitectureModel));
     expect(host.status(idle)).toMatchObject({ state: "ready", name: secondArchitectureModel.fileName, kind: "base" });
+  });
+});
+
+describe("what drafting can do on the model's binary", () => {
+  it("is known once the model's calibration ran, and names no limit where every draft length stays exact", async () => {
+    await host.load(await testModelPath(defaultModel));
+    expect(host.status(idle).drafting).toBeNull();
+    const engine = host.engine();
+    const { exactBatch } = await engine.costCurve();
+    const drafting = host.status(idle).drafting!;
+    expect(drafting).toMatchObject({ backend: "cpu", maxDraftTokens: Math.min(maxDraftLength, exactBatch - 1) });
+    expect(drafting.binary).toBe(engine.model.llama.buildType === "localBuild" ? "reprise" : "prebuilt");
+    expect(drafting.limitation === null).toBe(drafting.maxDraftTokens === maxDraftLength);
+  });
+
+  it("tells the user of a prebuilt binary how far drafts are cut and how to get the exact build", () => {
+    const cut = draftingStatus({ binary: "prebuilt", backend: "cpu", maxDraftTokens: 2 })!;
+    expect(cut.limitation).toMatch(/^Drafts are cut to 2 tokens per pass on node-llama-cpp's prebuilt llama.cpp/);
+    expect(cut.limitation).toContain(`drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build"`);
+    const none = draftingStatus({ binary: "prebuilt", backend: "cpu", maxDraftTokens: 0 })!;
+    expect(none.limitation).toMatch(/^Replies are not drafted on node-llama-cpp's prebuilt llama.cpp/);
+  });
+
+  it("names the backend where Reprise's own build is limited, and nothing where it is not", () => {
+    const gpu = draftingStatus({ binary: "reprise", backend: "vulkan", maxDraftTokens: 3 })!;
+    expect(gpu.limitation).toBe(
+      "Drafts are cut to 3 tokens per pass: on this VULKAN backend, longer batches are evaluated with other roundings than one token and could change the reply.",
+    );
+    expect(draftingStatus({ binary: "reprise", backend: "cpu", maxDraftTokens: maxDraftLength })!.limitation).toBeNull();
+    expect(draftingStatus(null)).toBeNull();
   });
 });

@@ -111,6 +111,31 @@ describe("App", () => {
     expect(screen.getByText(/take effect the next time a model is loaded/)).toBeTruthy();
   });
 
+  it("says in Settings and in the speed badge's tooltip where drafting is limited on the model's binary", async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    const limitation = 'Drafts are cut to 2 tokens per pass on node-llama-cpp\'s prebuilt llama.cpp. Run "npm run llama:build".';
+    fake.model = { ...fake.model, drafting: { binary: "prebuilt", backend: "cpu", maxDraftTokens: 2, limitation } };
+    const first = message({ role: "assistant", content: "Hello.", status: "complete", stats: stats() });
+    fake.paths.set("c1", [first]);
+    const app = start(fake);
+    const badge = await screen.findByRole("button", { name: /tok\/s/ });
+    expect(badge.title).toContain("3.0 tokens per forward pass");
+    expect(badge.title).toContain(limitation);
+    app.settingsOpen = true;
+    expect(await screen.findByText("node-llama-cpp's prebuilt binary on the CPU: drafts of up to 2 tokens per pass")).toBeTruthy();
+    expect(screen.getAllByRole("note").map((note) => note.textContent)).toContain(limitation);
+  });
+
+  it("keeps the tooltip to the reply's own numbers where drafting is not limited", async () => {
+    const first = message({ role: "assistant", content: "Hello.", status: "complete", stats: stats() });
+    fake.paths.set("c1", [first]);
+    start(fake);
+    const badge = await screen.findByRole("button", { name: /tok\/s/ });
+    expect(badge.title).not.toContain("llama:build");
+  });
+
   it("shows a thinking model's thought apart from its answer, collapsed", async () => {
     start(fake);
     const box = await screen.findByRole("textbox", { name: "Message" });

@@ -96,6 +96,7 @@ export class FakeApi {
     contextSize: 4096,
     threads: 2,
     kind: "chat",
+    drafting: { binary: "reprise", backend: "cpu", maxDraftTokens: 32, limitation: null },
     busy: { generating: null, queued: [] },
   };
   catalog: ModelCatalogView = {

@@ -1,4 +1,4 @@
-import type { CatalogModelView, Machine, ModelFit, ModelKind } from "../../../electron/api/contract";
+import type { CatalogModelView, DraftingStatus, Machine, ModelFit, ModelKind } from "../../../electron/api/contract";
 
 /** Bytes as people read a download or a memory size: "98 MB", "2.5 GB". */
 export function formatBytes(bytes: number): string {
@@ -36,3 +36,12 @@ export const kindLabels: Record<ModelKind, string> = { chat: "Chat", base: "Base
 /** What the UI says about a base model wherever one is in use or offered. */
 export const baseModelWarning =
   "This is a base model: it continues the text it is given rather than answering it. To chat, choose an Instruct model.";
+
+/** The Settings line on drafting: which llama.cpp binary, where it evaluates, how long a draft may be. */
+export function draftingSummary(drafting: DraftingStatus | null): string {
+  if (!drafting) return "— (measured when the model is first used)";
+  const binary = drafting.binary === "reprise" ? "Reprise's exact build" : "node-llama-cpp's prebuilt binary";
+  const backend = drafting.backend === "cpu" ? "CPU" : `${drafting.backend.toUpperCase()} GPU`;
+  const reach = drafting.maxDraftTokens === 0 ? "no drafting" : `drafts of up to ${drafting.maxDraftTokens} tokens per pass`;
+  return `${binary} on the ${backend}: ${reach}`;
+}
