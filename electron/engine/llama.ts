@@ -1,35 +1,61 @@
+import path from "node:path";
 import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
+import { llamaPatchSet } from "./llamaPatchSet";
 
 /**
- * The CMake options of Reprise's own CPU build of llama.cpp (`npm run
- * llama:build`), made so that drafts verified in one batch come out exactly as
- * plain decoding. The prebuilt CPU binaries repack quantized weights at load
- * time for blocked matrix kernels that round a batch of 4 or more tokens
- * differently from one token; repacking is off here. The build script also
- * patches the source (`build/scripts/llama-patches.ts`): flash attention's
- * split of a single token's attention across threads is off and each of its
- * rows is summed in F32 in three passes (the scores stay llama.cpp's to the
- * bit), the quantized matrix kernel reads its weights once per batch, unpacks
- * them once per batch and takes one VNNI instruction per block, and a greedy
- * pick scans the logits instead of copying them into a candidate list.
- * `REPRISE_LLAMA_PATCHES` names the patch set, so that a build made with
- * another set is not taken for this one.
+ * The CMake options of Reprise's own CPU builds of llama.cpp, made so that
+ * drafts verified in one batch come out exactly as plain decoding. The
+ * prebuilt CPU binaries repack quantized weights at load time for blocked
+ * matrix kernels that round a batch of 4 or more tokens differently from one
+ * token; repacking is off here. The source is patched too, by the files of
+ * `build/llama-patches/`: flash attention's split of a single token's
+ * attention across threads is off and each of its rows is summed in F32 in
+ * three passes (the scores stay llama.cpp's to the bit), the quantized matrix
+ * kernel reads its weights once per batch, unpacks them once per batch and
+ * takes one VNNI instruction per block, and a greedy pick scans the logits
+ * instead of copying them into a candidate list. `REPRISE_LLAMA_PATCHES` is
+ * the digest of those files, so that a build made with another patch set is
+ * never taken for this one.
  */
-export const cpuBuildOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "7" } as const;
+const exactOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: llamaPatchSet } as const;
+
+/**
+ * `native` (`npm run llama:build`) compiles ggml's CPU backend for the CPU of
+ * the machine that builds it, as fast as that machine allows; it may not run
+ * on another CPU. `portable` (`npm run dist`) compiles it once per x86 or Arm
+ * feature level, as libraries that ggml loads at start-up, picking the best
+ * one the CPU supports: what an installer must ship.
+ */
+export const cpuBuilds = {
+  native: { ...exactOptions, GGML_NATIVE: "ON" },
+  portable: { ...exactOptions, GGML_NATIVE: "OFF", GGML_BACKEND_DL: "ON", GGML_CPU_ALL_VARIANTS: "ON" },
+} as const;
+
+export type CpuBuild = keyof typeof cpuBuilds;
+
+/**
+ * The build to look for when this module is `moduleFile`: the packaged app
+ * runs it from its asar archive, which holds the portable build only; a
+ * checkout has the native one.
+ */
+export function cpuBuildFor(moduleFile: string, electron: string | undefined): CpuBuild {
+  return electron !== undefined && moduleFile.includes(`.asar${path.sep}`) ? "portable" : "native";
+}
 
 let instance: Promise<Llama> | undefined;
 
 /**
  * The process-wide llama.cpp binding. "auto" picks a GPU backend when the
- * machine has one; on the CPU the local build above is used when it was made,
- * else the prebuilt binary. `build: "never"` keeps start-up from ever trying
- * to compile llama.cpp on a user's machine.
+ * machine has one; on the CPU the local build above is used when it was made
+ * (the portable one in the packaged app, the native one in a checkout), else
+ * the prebuilt binary. `build: "never"` keeps start-up from ever trying to
+ * compile llama.cpp on a user's machine.
  */
 export function llama(): Promise<Llama> {
   instance ??= getLlama({
     gpu: "auto",
     build: "never",
-    cmakeOptions: cpuBuildOptions,
+    cmakeOptions: cpuBuilds[cpuBuildFor(import.meta.filename, process.versions.electron)],
     logLevel: LlamaLogLevel.error,
     progressLogs: false,
   });

@@ -4,7 +4,7 @@ import { costCurveFileName } from "../../electron/engine/costCurve";
 const build = {
   buildType: "localBuild" as const,
   gpu: false as const,
-  cmakeOptions: { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "3" },
+  cmakeOptions: { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: "60a053d35fbf" },
   llamaCppRelease: { repo: "ggml-org/llama.cpp", release: "b6000" },
 };
 
@@ -25,7 +25,7 @@ describe("costCurveFileName", () => {
   });
 
   it("does not depend on the order the options are listed in", () => {
-    const reordered = { ...build, cmakeOptions: { REPRISE_LLAMA_PATCHES: "3", GGML_CPU_REPACK: "OFF" } };
+    const reordered = { ...build, cmakeOptions: { REPRISE_LLAMA_PATCHES: "60a053d35fbf", GGML_CPU_REPACK: "OFF" } };
     expect(costCurveFileName("model.gguf", 1234, 2, reordered)).toBe(costCurveFileName("model.gguf", 1234, 2, build));
   });
 });

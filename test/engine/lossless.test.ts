@@ -208,7 +208,7 @@ describe.each(exactnessModels)("lossless reference drafting on $name", ({ model 
 
   it.runIf(localBuild)("picks every token as the greedy sampler chain does, on text it predicts and on text it cannot (needs the local llama.cpp build: it has the fast greedy pick)", async () => {
     // Asking for a token's confidence sends node-llama-cpp through its whole sampler chain; asking
-    // for the token alone takes the fast greedy pick of Reprise's build (build/scripts/llama-patches.ts).
+    // for the token alone takes the fast greedy pick of Reprise's build (build/llama-patches/0007-addon-greedy-logit-scan.patch).
     const context = await engine.model.createContext({ contextSize: 512, threads: engine.threads, swaFullCache: true });
     try {
       const sequence = context.getSequence();

@@ -40,6 +40,15 @@ describe("electron-builder config", () => {
     expect(fs.existsSync(path.join(root, config.icon as string))).toBe(true);
   });
 
+  it("ships, of the local llama.cpp builds, only the one `npm run dist` names", () => {
+    const localBuilds = (config.files as string[]).filter((pattern) => pattern.includes("llama/localBuilds"));
+    expect(localBuilds).toEqual([
+      "!node_modules/node-llama-cpp/llama/localBuilds/**/*",
+      "node_modules/node-llama-cpp/llama/localBuilds/${os}-${arch}-${env.REPRISE_LLAMA_BUILD}/**/*",
+    ]);
+    expect(fs.readFileSync(path.join(root, "build/scripts/dist.ts"), "utf8")).toContain("REPRISE_LLAMA_BUILD: build,");
+  });
+
   it("packages the entry point package.json names", () => {
     const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8")) as { main: string };
     expect(pkg.main).toBe("out/main/main.js");
