@@ -60,6 +60,8 @@ interface HeaderRead {
  */
 export class ModelLibrary {
   private readonly downloads = new Map<string, Running>();
+  /** Files a download is being started for, until it is registered in `downloads` or refused. */
+  private readonly starting = new Set<string>();
   private readonly headers = new Map<string, HeaderRead>();
   /** Headers read from Hugging Face on the user's request, by URL: the catalog shows their fit from then on. */
   private readonly remoteHeaders = new Map<string, GgufFileInfo>();
@@ -99,14 +101,24 @@ export class ModelLibrary {
 
   async startDownload({ source }: StartDownloadRequest): Promise<DownloadStatus> {
     const { entry, fileName, url } = this.target(source);
+    // Checked and reserved with no await between, so two requests for one file cannot both start, however
+    // long the check of the cache below takes.
+    const busy = [...this.downloads.values()].some((d) => d.status.fileName === fileName && this.isActive(d.status));
+    if (busy || this.starting.has(fileName)) throw new ApiError("conflict", `${fileName} is already downloading.`);
+    this.starting.add(fileName);
+    try {
+      return await this.start(entry, fileName, url);
+    } finally {
+      this.starting.delete(fileName);
+    }
+  }
+
+  private async start(entry: CatalogEntry | null, fileName: string, url: string): Promise<DownloadStatus> {
     // Never written over: it may be the model in use, and a user who wants it again can delete it first.
     const existing = path.join(this.options.dir, fileName);
     if (await fs.stat(existing).then((s) => s.isFile(), () => false)) {
       throw new ApiError("conflict", `${fileName} is already in the model cache (${existing}): choose Use to load it.`);
     }
-    // Checked and registered with no await between, so two requests for one file cannot both start.
-    const busy = [...this.downloads.values()].find((d) => d.status.fileName === fileName && this.isActive(d.status));
-    if (busy) throw new ApiError("conflict", `${fileName} is already downloading.`);
 
     const status: DownloadStatus = { id: randomUUID(), fileName, url, state: "downloading", receivedBytes: 0, totalBytes: null, path: null, error: null };
     const controller = new AbortController();
