@@ -12,8 +12,10 @@ import { llamaPatchSet } from "./llamaPatchSet";
  * attention across threads is off and each of its rows is summed in F32 in
  * three passes (the scores stay llama.cpp's to the bit), the quantized matrix
  * kernel reads its weights once per batch, unpacks them once per batch and
- * takes one VNNI instruction per block, and a greedy pick scans the logits
- * instead of copying them into a candidate list. `REPRISE_LLAMA_PATCHES` is
+ * takes one VNNI instruction per block, a greedy pick scans the logits
+ * instead of copying them into a candidate list, and one thread runs every
+ * decode, so that OpenMP keeps one team of threads spinning between tokens
+ * instead of a team per libuv thread that sleeps. `REPRISE_LLAMA_PATCHES` is
  * the digest of those files, so that a build made with another patch set is
  * never taken for this one.
  */

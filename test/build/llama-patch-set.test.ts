@@ -146,6 +146,9 @@ describe("Reprise's patch set", () => {
     );
     const patched = await fs.readFile(addonFile, "utf8");
     expect(pristine).not.toContain("greedyToken");
-    expect(patched).toContain("const llama_token greedy = greedyToken(ctx->ctx, sampler, batchLogitIndex);");
+    expect(pristine).not.toContain("AddonDecodeThread");
+    expect(patched).toContain("const llama_token greedy = greedyToken(ctx, sampler, info[0].As<Napi::Number>().Int32Value());");
+    expect(patched).toContain("AddonDecodeThread::post(");
+    expect(patched).not.toContain("class AddonContextDecodeBatchWorker");
   });
 });
