@@ -148,8 +148,7 @@ const maxOpeningTokens = 32;
  * is opened: handing its context over saves allocating and clearing a new
  * KV cache, and the first touch of every page of fresh output buffers, from
  * the new conversation's first reply: 7-9% of a short reply that copies a
- * past answer, measured side by side. The context also still holds the
- * opening every conversation shares (see `EngineChat.forgetSources`).
+ * past answer, measured side by side.
  */
 const idleChats = 1;
 
@@ -157,7 +156,7 @@ const idleChats = 1;
 export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
   private measuredCost: CostCurve | undefined;
-  /** Released chats, oldest first. */
+  /** Released chats, cleared, oldest first. */
   private readonly idle: EngineChat[] = [];
   private disposed = false;
   /** The model's chat template, shared by every chat and by `renderTurns`. */
@@ -299,7 +298,7 @@ export class Engine {
   async release(chat: EngineChat): Promise<void> {
     // After the model is gone, its chats' contexts went with it.
     if (this.disposed) return chat.dispose();
-    chat.forgetSources();
+    await chat.clear();
     this.idle.push(chat);
     while (this.idle.length > idleChats) await this.idle.shift()!.dispose();
   }
@@ -447,14 +446,12 @@ export class EngineChat {
   }
 
   /**
-   * Readies the chat for another conversation: the predictor forgets how this conversation's sources
-   * fared. The evaluated tokens stay: every conversation opens with the same template and system
-   * prompt, and the next reply keeps the prefix its prompt shares with them (LlamaChat evaluates from
-   * the first token that differs), as llama-server's slot keeps a cached prompt. The tokens after it
-   * are removed first, so the cache fills on from the prefix's end as it would have after the prefix
-   * in a new context. A saved state loaded into the chat replaces all of it.
+   * Empties the context for another conversation. The KV cache then fills
+   * from its first cell again, as in a new context, so the numbers come out
+   * the same; the predictor forgets how this conversation's sources fared.
    */
-  forgetSources(): void {
+  async clear(): Promise<void> {
+    await this.sequence.eraseContextTokenRanges([{ start: 0, end: this.sequence.nextTokenIndex }]);
     if (this.predictor instanceof ReferencePredictor) this.predictor.forgetSources();
   }
 
