@@ -2,6 +2,8 @@ import { randomUUID } from "node:crypto";
 import type Database from "better-sqlite3";
 import { chunkText } from "./chunks.js";
 import { NotFoundError } from "./errors.js";
+// Document search ranks among the newest matches only, as message search does.
+import { SEARCH_WINDOW } from "./search.js";
 import { SNIPPET_CLOSE, SNIPPET_OPEN, anyOf, distinctiveTerms, searchQuery, snippetSegments, term } from "./text.js";
 import type { DocumentInfo, DocumentSearchHit, MessageSource, RetrievedPassage } from "./types.js";
 
@@ -75,8 +77,6 @@ const NEIGHBOURS = 1;
 // Touching reads merge up to this many chunks: a passage stays small enough to fit a small model's
 // share of the context (see PASSAGE_SHARE), and one long run of matches does not crowd out the rest.
 const MAX_PASSAGE_CHUNKS = 3;
-// Document search ranks among the newest matches only, like message search (see search.ts).
-const SEARCH_WINDOW = 10_000;
 
 const SELECT_INFO = `SELECT d.id, d.conversation_id, d.name, d.media_type, d.bytes, d.chars, d.created_at,
   (SELECT count(*) FROM document_chunks c WHERE c.document_id = d.id) AS chunks FROM documents d`;

@@ -52,7 +52,7 @@ const OVERFETCH = 4;
 // is ranked among the most recent, which in a chat history are also the likeliest to be wanted.
 // The bound is cast because better-sqlite3 binds JS numbers as REAL, and FTS5 ignores a rowid
 // constraint that is not an INTEGER (it then ranks every match, or with "=" returns every match).
-const SEARCH_WINDOW = 10_000;
+export const SEARCH_WINDOW = 10_000;
 const SIMILAR_WINDOW = 5_000;
 
 // A term in fewer questions than this is distinctive. Counting stops there, so a probe costs at most

@@ -15,6 +15,7 @@ import {
   type Tokenizer,
 } from "node-llama-cpp";
 import type { CopiedSpan as StoredSpan } from "../../db/types";
+import type { DraftingStatus } from "../api/contract";
 import { modelCacheDir } from "../paths";
 import { chatWrapperFor } from "./chatTemplate";
 import { loadCostCurve } from "./costCurve";
@@ -53,14 +54,8 @@ export interface EngineOptions {
   chatWrapper?: ChatWrapper;
 }
 
-/** What drafting can do with a model on the llama.cpp binary it runs on. */
-export interface DraftingCapability {
-  /** "reprise" for Reprise's own build (`npm run llama:build`), "prebuilt" for node-llama-cpp's binary. */
-  binary: "reprise" | "prebuilt";
-  backend: "cpu" | "cuda" | "vulkan" | "metal";
-  /** The most drafted tokens one forward pass verifies bit-identically to plain decoding. */
-  maxDraftTokens: number;
-}
+/** What drafting can do with a model on the llama.cpp binary it runs on: the contract's status, less its words for the user. */
+export type DraftingCapability = Omit<DraftingStatus, "limitation">;
 
 /** One turn of a conversation as the engine sees it. */
 export interface ChatTurn {
