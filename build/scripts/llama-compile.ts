@@ -37,19 +37,14 @@ export async function compileLlamaCpp(build: CpuBuild): Promise<Llama> {
   });
 }
 
-/**
- * What tells the build `llama` was loaded from apart from the platform's other
- * builds: the part of its `llama/localBuilds` folder's name after the
- * platform and architecture, "<platform>-<arch>-<this>".
- */
-export async function localBuildSuffix(llama: Llama): Promise<string> {
+/** Where node-llama-cpp keeps the build `llama` was loaded from, and the platform part of its name. */
+async function localBuild(llama: Llama): Promise<{ dir: string; folder: string; prefix: string }> {
   // node-llama-cpp names the folder with helpers that are not public exports.
   const util = (name: string) => import(pathToFileURL(path.join(packageDir, "dist", "bindings", "utils", name)).href);
   const { getPlatform } = (await util("getPlatform.js")) as { getPlatform(): string };
   const { getBuildFolderNameForBuildOptions } = (await util("getBuildFolderNameForBuildOptions.js")) as {
     getBuildFolderNameForBuildOptions(options: object): Promise<{ withCustomCmakeOptions: string }>;
   };
-  const prefix = `${getPlatform()}-${process.arch}-`;
   const { withCustomCmakeOptions: folder } = await getBuildFolderNameForBuildOptions({
     platform: getPlatform(),
     arch: process.arch,
@@ -57,11 +52,27 @@ export async function localBuildSuffix(llama: Llama): Promise<string> {
     llamaCpp: llama.llamaCppRelease,
     customCmakeOptions: new Map(Object.entries(llama.cmakeOptions)),
   });
+  const dir = path.join(sourceDir, "localBuilds", folder);
   try {
-    await fs.access(path.join(sourceDir, "localBuilds", folder));
+    await fs.access(dir);
   } catch {
     throw new Error(`node-llama-cpp's build of ${JSON.stringify(llama.cmakeOptions)} is not in localBuilds/${folder}`);
   }
+  return { dir, folder, prefix: `${getPlatform()}-${process.arch}-` };
+}
+
+/** The folder of node-llama-cpp's `llama/localBuilds` that `llama` was loaded from. */
+export async function localBuildFolder(llama: Llama): Promise<string> {
+  return (await localBuild(llama)).dir;
+}
+
+/**
+ * What tells the build `llama` was loaded from apart from the platform's other
+ * builds: the part of its `llama/localBuilds` folder's name after the
+ * platform and architecture, "<platform>-<arch>-<this>".
+ */
+export async function localBuildSuffix(llama: Llama): Promise<string> {
+  const { folder, prefix } = await localBuild(llama);
   if (!folder.startsWith(prefix)) throw new Error(`localBuilds/${folder} does not start with ${prefix}`);
   return folder.slice(prefix.length);
 }

@@ -11,9 +11,14 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
+import { noAmxFlags } from "../../electron/engine/llama";
 import { builtPeerServer, bundledLlamaDir, bundledRelease, peerDir } from "./peer-path";
 
-/** The configuration DESIGN.md names for the peer: stock, offline, native CPU. */
+/**
+ * The configuration DESIGN.md names for the peer: stock, offline, native CPU; and, as in Reprise's
+ * own build, AMX left out on x86, where a virtual machine that reports AMX without enabling it
+ * kills a stock build at its first batch (see `noAmxFlags`).
+ */
 const stockCmakeOptions = [
   "-DLLAMA_BUILD_TESTS=OFF",
   "-DLLAMA_BUILD_EXAMPLES=OFF",
@@ -21,6 +26,7 @@ const stockCmakeOptions = [
   "-DLLAMA_CURL=OFF",
   "-DLLAMA_OPENSSL=OFF",
   "-DCMAKE_BUILD_TYPE=Release",
+  ...(noAmxFlags === null ? [] : [`-DCMAKE_C_FLAGS=${noAmxFlags}`, `-DCMAKE_CXX_FLAGS=${noAmxFlags}`]),
 ];
 
 function run(command: string, args: string[], cwd: string): Promise<void> {

@@ -3,6 +3,26 @@ import { getLlama, LlamaLogLevel, type Llama } from "node-llama-cpp";
 import { llamaPatchSet } from "./llamaPatchSet";
 
 /**
+ * On x86, ggml's AMX kernels are left out of the native build (the portable
+ * one keeps its Sapphire Rapids variant as ggml defines it). Some virtual
+ * machines report AMX in CPUID while their kernel leaves the tile state off:
+ * `-march=native` then compiles the tile kernels in and the first batch of a
+ * prompt dies of SIGILL (seen on this project's CI machines, and llama-server
+ * built with stock options dies the same way there). Where AMX does run, its
+ * tile kernels multiply a batch by another path than a single token, as
+ * repacked weights do. GCC and Clang let an explicit `-mno-*` win over
+ * `-march=native` whichever comes first.
+ */
+export const noAmxFlags = process.arch === "x64" ? "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" : null;
+
+/** cmake-js sets `CMAKE_CXX_FLAGS` itself, so the flags go after the Release build's defaults. */
+function noAmx(): { CMAKE_C_FLAGS_RELEASE?: string; CMAKE_CXX_FLAGS_RELEASE?: string } {
+  if (noAmxFlags === null) return {};
+  const release = `-O3 -DNDEBUG ${noAmxFlags}`;
+  return { CMAKE_C_FLAGS_RELEASE: release, CMAKE_CXX_FLAGS_RELEASE: release };
+}
+
+/**
  * The CMake options of Reprise's own CPU builds of llama.cpp, made so that
  * drafts verified in one batch come out exactly as plain decoding. The
  * prebuilt CPU binaries repack quantized weights at load time for blocked
@@ -29,7 +49,7 @@ const exactOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: llamaPatch
  * one the CPU supports: what an installer must ship.
  */
 export const cpuBuilds = {
-  native: { ...exactOptions, GGML_NATIVE: "ON" },
+  native: { ...exactOptions, GGML_NATIVE: "ON", ...noAmx() },
   portable: { ...exactOptions, GGML_NATIVE: "OFF", GGML_BACKEND_DL: "ON", GGML_CPU_ALL_VARIANTS: "ON" },
 } as const;
 
