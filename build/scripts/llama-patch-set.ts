@@ -46,6 +46,18 @@ export function changedPaths(patch: PatchFile): string[] {
   return [...patch.content.matchAll(/^diff --git a\/(\S+) b\/(\S+)$/gm)].flatMap((match) => [match[1]!, match[2]!]);
 }
 
+function gitEnv(root: string): NodeJS.ProcessEnv {
+  return { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(root)) };
+}
+
+/** Whether `patch` is applied to the tree at `root`: it reverses cleanly. */
+export function isApplied(root: string, patch: PatchFile): Promise<boolean> {
+  return run("git", ["apply", "--reverse", "--check", patch.file], { cwd: root, env: gitEnv(root) }).then(
+    () => true,
+    () => false,
+  );
+}
+
 /**
  * Applies `patches` in order to the tree at `root`, each one whole or not at
  * all; the first that does not apply stops with an error naming it. git runs
@@ -53,7 +65,7 @@ export function changedPaths(patch: PatchFile): string[] {
  * around `root` (Reprise's own checkout, around node_modules) for the tree.
  */
 export async function applyPatchSet(root: string, patches: readonly PatchFile[]): Promise<void> {
-  const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(path.resolve(root)) };
+  const env = gitEnv(root);
   for (const patch of patches) {
     try {
       await run("git", ["apply", patch.file], { cwd: root, env });

@@ -7,14 +7,11 @@
  * applied and skipped; one that neither applies nor reverses stops the install
  * naming it.
  */
-import { execFile } from "node:child_process";
 import fs from "node:fs/promises";
 import path from "node:path";
-import { promisify } from "node:util";
-import { applyPatchSet, readPatchSet } from "./llama-patch-set";
+import { applyPatchSet, isApplied, readPatchSet } from "./llama-patch-set";
 import { packageDir } from "./llama-source";
 
-const run = promisify(execFile);
 const pinned = "3.21.1";
 const dir = path.resolve(import.meta.dirname, "../node-llama-cpp-patches");
 
@@ -23,13 +20,8 @@ if (version !== pinned) {
   console.error(`patch-node-llama-cpp: node-llama-cpp ${version} is installed; ${path.relative(process.cwd(), dir)} is written for ${pinned}: revise it for this release`);
   process.exit(1);
 }
-const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.dirname(packageDir) };
 for (const patch of await readPatchSet(dir)) {
-  const applied = await run("git", ["apply", "--reverse", "--check", patch.file], { cwd: packageDir, env }).then(
-    () => true,
-    () => false,
-  );
-  if (applied) continue;
+  if (await isApplied(packageDir, patch)) continue;
   await applyPatchSet(packageDir, [patch]);
   console.log(`patch-node-llama-cpp: ${patch.name} applied`);
 }
