@@ -10,8 +10,9 @@ import { llamaPatchSet } from "./llamaPatchSet";
  * prompt dies of SIGILL (seen on this project's CI machines, and llama-server
  * built with stock options dies the same way there). Where AMX does run, its
  * tile kernels multiply a batch by another path than a single token, as
- * repacked weights do. GCC and Clang let an explicit `-mno-*` win over
- * `-march=native` whichever comes first.
+ * repacked weights do. GCC lets an explicit `-mno-*` win over `-march=native`
+ * whichever comes first; test/engine/llama.test.ts checks the flags reach
+ * every source of the CPU backend.
  */
 export const noAmxFlags = process.arch === "x64" ? "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" : null;
 
