@@ -141,11 +141,12 @@ describe("the main flow, in Chromium against npm run serve with the real model",
     const edit = page.getByRole("textbox", { name: "Edit message" });
     await edit.fill("Tell a short story about a lighthouse.");
     await edit.press("Enter");
-    await lastMessage("assistant").getByRole("button", { name: /tok\/s/ }).waitFor({ timeout: 120_000 });
     const question = lastMessage("user");
+    // The earlier reply, badge and all, is on the page until the new branch takes its place.
+    await expect.poll(() => question.locator(".plain").textContent(), { timeout: 120_000 }).toBe("Tell a short story about a lighthouse.");
+    await lastMessage("assistant").getByRole("button", { name: /tok\/s/ }).waitFor({ timeout: 120_000 });
     const switcher = question.getByRole("group", { name: "Versions of this message" });
     expect(await switcher.textContent()).toContain("2 / 2");
-    expect(await question.locator(".plain").textContent()).toBe("Tell a short story about a lighthouse.");
 
     await switcher.getByRole("button", { name: "Previous version" }).click();
     await expect.poll(() => lastMessage("user").locator(".plain").textContent()).toBe(original);
