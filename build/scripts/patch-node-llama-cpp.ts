@@ -4,22 +4,15 @@
  * lay it fresh. Each `NNNN-name.patch` there is a git diff whose paths start in
  * the package's folder, written against the pinned release. npm leaves an
  * installed package as it was, so a patch that reverses cleanly is already
- * applied and skipped; one that neither applies nor reverses stops the install
- * naming it.
+ * applied and skipped; one that neither applies nor reverses (another release
+ * of the package, say) stops the install naming it.
  */
-import fs from "node:fs/promises";
 import path from "node:path";
 import { applyPatchSet, isApplied, readPatchSet } from "./llama-patch-set";
 import { packageDir } from "./llama-source";
 
-const pinned = "3.21.1";
 const dir = path.resolve(import.meta.dirname, "../node-llama-cpp-patches");
 
-const { version } = JSON.parse(await fs.readFile(path.join(packageDir, "package.json"), "utf8")) as { version: string };
-if (version !== pinned) {
-  console.error(`patch-node-llama-cpp: node-llama-cpp ${version} is installed; ${path.relative(process.cwd(), dir)} is written for ${pinned}: revise it for this release`);
-  process.exit(1);
-}
 for (const patch of await readPatchSet(dir)) {
   if (await isApplied(packageDir, patch)) continue;
   await applyPatchSet(packageDir, [patch]);

@@ -17,11 +17,10 @@ import { llamaPatchSet } from "./llamaPatchSet";
 export const noAmxFlags = process.arch === "x64" ? "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" : null;
 
 /** cmake-js sets `CMAKE_CXX_FLAGS` itself, so the flags go after the Release build's defaults. */
-function noAmx(): { CMAKE_C_FLAGS_RELEASE?: string; CMAKE_CXX_FLAGS_RELEASE?: string } {
-  if (noAmxFlags === null) return {};
-  const release = `-O3 -DNDEBUG ${noAmxFlags}`;
-  return { CMAKE_C_FLAGS_RELEASE: release, CMAKE_CXX_FLAGS_RELEASE: release };
-}
+const noAmxOptions: Record<string, string> =
+  noAmxFlags === null
+    ? {}
+    : { CMAKE_C_FLAGS_RELEASE: `-O3 -DNDEBUG ${noAmxFlags}`, CMAKE_CXX_FLAGS_RELEASE: `-O3 -DNDEBUG ${noAmxFlags}` };
 
 /**
  * The CMake options of Reprise's own CPU builds of llama.cpp, made so that
@@ -50,7 +49,7 @@ const exactOptions = { GGML_CPU_REPACK: "OFF", REPRISE_LLAMA_PATCHES: llamaPatch
  * one the CPU supports: what an installer must ship.
  */
 export const cpuBuilds = {
-  native: { ...exactOptions, GGML_NATIVE: "ON", ...noAmx() },
+  native: { ...exactOptions, GGML_NATIVE: "ON", ...noAmxOptions },
   portable: { ...exactOptions, GGML_NATIVE: "OFF", GGML_BACKEND_DL: "ON", GGML_CPU_ALL_VARIANTS: "ON" },
 } as const;
 
