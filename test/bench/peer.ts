@@ -132,11 +132,9 @@ export class PeerBench {
       for (const text of seed) for (const mode of peerModes) await this.say(mode, conversations[mode], text, workload.maxTokens);
     }
     this.conversations = Object.fromEntries(peerModes.map((mode) => [mode, [] as ChatMessage[]])) as Record<PeerMode, ChatMessage[]>;
-    await this.checkPrompt(workload);
   }
 
-  private async checkPrompt({ id, turns }: Workload): Promise<void> {
-    const question = turns[0]!;
+  private async checkPrompt(id: string, question: string): Promise<void> {
     const reprise = this.engine.renderTurns([...this.systemTurns(), { role: "user", text: question }, { role: "assistant", text: "" }]);
     const plain = this.servers.plain;
     const peer = await plain.tokenize(await plain.applyTemplate(this.messages([{ role: "user", content: question }])));
@@ -155,13 +153,16 @@ export class PeerBench {
 
   /**
    * One workload turn in every mode, in an order that rotates from turn to turn; `row` carries
-   * Reprise's figures for the same turn and `baselineTokens` its baseline reply.
+   * Reprise's figures for the same turn and `baselineTokens` its baseline reply. `question` is the
+   * user's turn as Reprise's prompt holds it (with the passages retrieved from the case's documents),
+   * so both engines read the same text.
    */
-  async turn(row: Omit<PeerTurnRow, "peer" | "baselineVsPlain">, text: string, maxTokens: number, baselineTokens: readonly Token[]): Promise<void> {
+  async turn(row: Omit<PeerTurnRow, "peer" | "baselineVsPlain">, question: string, maxTokens: number, baselineTokens: readonly Token[]): Promise<void> {
+    if (row.turn === 0) await this.checkPrompt(row.id, question);
     const order = peerModes.map((_, i) => peerModes[(i + this.rotation) % peerModes.length]!);
     this.rotation++;
     const replies = {} as Record<PeerMode, Reply>;
-    for (const mode of order) replies[mode] = await this.say(mode, this.conversations[mode], text, maxTokens);
+    for (const mode of order) replies[mode] = await this.say(mode, this.conversations[mode], question, maxTokens);
     const plain = replies.plain.completion.tokens;
     const peer = {} as Record<PeerMode, PeerModeResult>;
     for (const mode of peerModes) {

@@ -161,14 +161,12 @@ await peer?.warmUp();
  * the baseline's measured time per token.
  */
 async function copyOracle(conversationId: string, baseline: ModeResult): Promise<{ copyable: number; oracleMs: number }> {
-  const { service, store, settings } = services.reference;
-  const { messages } = await service.getConversation({ conversationId });
+  const { store, settings } = services.reference;
+  const messages = await messagesAsRead("reference", conversationId);
   const answer = messages.at(-1)!;
   const question = messages.at(-2)!;
   const { systemPrompt, similarAnswers } = settings.get();
-  // Questions as the model read them: with the passages of their sources.
-  const asRead = messages.slice(0, -1).map((m) => (m.role === "user" ? { ...m, sources: store.messageSources(m.id) } : m));
-  const prompt = engine.renderTurns([...systemTurns(systemPrompt), ...toTurns(asRead)]);
+  const prompt = engine.renderTurns([...systemTurns(systemPrompt), ...toTurns(messages.slice(0, -1))]);
   const references = [
     ...pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers),
     ...documentReferences(store, engine, store.messageSources(question.id)),
@@ -179,22 +177,35 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
   return { copyable: drafted, oracleMs: baseline.firstTokenMs + cost * perToken };
 }
 
-const results: TurnResult[] = [];
-let rotation = 0;
-for (const workload of workloads) {
-  for (const mode of modes) services[mode].settings.update({ maxTokens: workload.maxTokens });
-  await seed(workload);
-  await peer?.startCase(workload);
-  const conversations = {} as Record<Mode, string>;
-  for (const mode of modes) {
+/** A conversation's messages, its questions with the passages of their sources, as the model read them. */
+async function messagesAsRead(mode: Mode, conversationId: string) {
+  const { service, store } = services[mode];
+  const { messages } = await service.getConversation({ conversationId });
+  return messages.map((m) => (m.role === "user" ? { ...m, sources: store.messageSources(m.id) } : m));
+}
+
+/** A new conversation for `workload` in each of `which`, the case's documents attached to it. */
+async function openCase<M extends Mode>(workload: Workload, which: readonly M[], title: string): Promise<Record<M, string>> {
+  const conversations = {} as Record<M, string>;
+  for (const mode of which) {
     const { service } = services[mode];
-    const { id } = await service.createConversation({ title: workload.id });
+    const { id } = await service.createConversation({ title });
     for (const document of workload.documents) {
       const contentBase64 = Buffer.from(document.text).toString("base64");
       await service.attachDocument({ conversationId: id, name: document.name, mediaType: "text/plain", contentBase64 });
     }
     conversations[mode] = id;
   }
+  return conversations;
+}
+
+const results: TurnResult[] = [];
+let rotation = 0;
+for (const workload of workloads) {
+  for (const mode of modes) services[mode].settings.update({ maxTokens: workload.maxTokens });
+  await seed(workload);
+  await peer?.startCase(workload);
+  const conversations = await openCase(workload, modes, workload.id);
   for (const [t, text] of workload.turns.entries()) {
     // Rotate which mode goes first, so a slow start or a warm cache does not always favour the same one.
     const order = modes.map((_, i) => modes[(i + rotation) % modes.length]!);
@@ -223,7 +234,10 @@ for (const workload of workloads) {
           .map((mode) => `  ${mode} NOT IDENTICAL`)
           .join(""),
     );
-    await peer?.turn({ id: workload.id, kind: workload.kind, turn: t, reprise: turn.modes }, text, workload.maxTokens, replies.baseline.tokens);
+    if (peer) {
+      const [question] = toTurns((await messagesAsRead("baseline", conversations.baseline)).slice(-2, -1));
+      await peer.turn({ id: workload.id, kind: workload.kind, turn: t, reprise: turn.modes }, question!.text, workload.maxTokens, replies.baseline.tokens);
+    }
   }
 }
 const kinds = [...new Set(results.map((r) => r.kind))];
@@ -346,10 +360,7 @@ async function sampledRun(temperature: number) {
   const rows: { kind: WorkloadKind; modes: Record<(typeof sampledModes)[number], ModeResult> }[] = [];
   for (const workload of workloads) {
     for (const mode of sampledModes) services[mode].settings.update({ maxTokens: workload.maxTokens });
-    const conversations = {} as Record<(typeof sampledModes)[number], string>;
-    for (const mode of sampledModes) {
-      conversations[mode] = (await services[mode].service.createConversation({ title: `${workload.id} sampled` })).id;
-    }
+    const conversations = await openCase(workload, sampledModes, `${workload.id} sampled`);
     for (const [t, text] of workload.turns.entries()) {
       const order = t % 2 === 0 ? sampledModes : ([...sampledModes].reverse() as typeof sampledModes[number][]);
       const replies = {} as Record<(typeof sampledModes)[number], ModeResult>;
