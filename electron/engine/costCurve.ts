@@ -5,7 +5,7 @@ import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
-const curveVersion = 7;
+const curveVersion = 8;
 const rounds = 2;
 const repeats = 1;
 const calibrationText =
@@ -93,13 +93,62 @@ function scrambled(tokens: Token[], length: number): Token[] {
  * size priced from its neighbours would steer drafts to the wrong lengths.
  */
 const timedSizes = Array.from({ length: maxDraftLength + 1 }, (_, i) => i + 1);
+/**
+ * Deep in the cache only these sizes are timed: what the cache adds to a batch is its attention,
+ * which grows evenly with the batch, so the sizes between are priced from these.
+ */
+const deepTimedSizes = [1, 2, 4, 8, 16, maxDraftLength + 1];
 
 /**
- * Times the evaluation of batches of up to maxDraftLength + 1 tokens, each with
- * the output of every position sampled, as a verification step does. Each
- * size runs a few times in a row (llama.cpp reuses its graph for a repeated
- * shape, as in generation) and sizes are interleaved over several rounds, so
- * that a burst of load elsewhere on the machine cannot skew one size alone.
+ * The fastest time of each of `sizes` as a batch of `probe`'s first tokens after what the sequence
+ * holds, each with the output of every position sampled, as a verification step does. Each size
+ * runs a few times in a row (llama.cpp reuses its graph for a repeated shape, as in generation) and
+ * sizes are interleaved over several rounds with a single token between them, so that a burst of
+ * load elsewhere on the machine cannot skew one size alone.
+ */
+async function fastestTimes(sequence: LlamaContextSequence, probe: Token[], sizes: readonly number[]): Promise<Map<number, number>> {
+  const start = sequence.nextTokenIndex;
+  const time = async (n: number): Promise<number> => {
+    const started = performance.now();
+    await sequence.controlledEvaluate(probe.slice(0, n).map((token) => [token, { generateNext: { token: true } }]));
+    const ms = performance.now() - started;
+    await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
+    return ms;
+  };
+  const samples = new Map<number, number[]>([1, ...sizes].map((n) => [n, []]));
+  for (let round = 0; round <= rounds; round++) {
+    for (const n of sizes) {
+      for (let repeat = 0; repeat <= repeats; repeat++) {
+        const ms = await time(n);
+        if (round > 0 && repeat > 0) samples.get(n)!.push(ms);
+      }
+      if (round > 0) samples.get(1)!.push(await time(1));
+    }
+  }
+  return new Map([...samples].map(([n, ms]) => [n, Math.min(...ms)]));
+}
+
+/** `ms` over `single` by batch size, made non-decreasing: a batch is never priced above a larger one. */
+function relativeCurve(ms: (n: number) => number, single: number): number[] {
+  let ceiling = Infinity;
+  return timedSizes
+    .toReversed()
+    .map((n) => (ceiling = Math.min(ceiling, Math.max(1, ms(n) / single))))
+    .reverse();
+}
+
+/** `at`'s values at the sizes it holds, joined by lines between them. */
+function interpolated(at: ReadonlyMap<number, number>, n: number): number {
+  const sizes = [...at.keys()].sort((a, b) => a - b);
+  const above = sizes.find((size) => size >= n) ?? sizes.at(-1)!;
+  const below = sizes.findLast((size) => size <= n) ?? sizes[0]!;
+  if (above === below) return at.get(above)!;
+  return at.get(below)! + ((at.get(above)! - at.get(below)!) * (n - below)) / (above - below);
+}
+
+/**
+ * Times batches of up to maxDraftLength + 1 tokens after a short prompt and again deep in the cache
+ * (see CostCurve), and finds the largest batch that evaluates exactly at both depths.
  */
 export async function measureCostCurve(model: LlamaModel, threads: number): Promise<CostCurve> {
   const context = await model.createContext({ contextSize: 1024, threads, swaFullCache: true });
@@ -111,45 +160,25 @@ export async function measureCostCurve(model: LlamaModel, threads: number): Prom
     // A shorter probe would time and check smaller batches than it says.
     if (probe.length < maxDraftLength + 1) throw new Error("The calibration text is too short for the largest draft");
     await sequence.evaluateWithoutGeneratingNewTokens(prompt);
-    const start = sequence.nextTokenIndex;
-    const time = async (n: number): Promise<number> => {
-      const started = performance.now();
-      await sequence.controlledEvaluate(probe.slice(0, n).map((token) => [token, { generateNext: { token: true } }]));
-      const ms = performance.now() - started;
-      await sequence.eraseContextTokenRanges([{ start, end: sequence.nextTokenIndex }]);
-      return ms;
-    };
-    const samples = new Map<number, number[]>(timedSizes.map((n) => [n, []]));
-    for (let round = 0; round <= rounds; round++) {
-      for (const n of timedSizes) {
-        for (let repeat = 0; repeat <= repeats; repeat++) {
-          const ms = await time(n);
-          // Round 0 and each size's first run warm caches and build the graph; they are not counted.
-          if (round > 0 && repeat > 0) samples.get(n)!.push(ms);
-        }
-        // Every size is priced in single-token times, so the single token is
-        // timed after each size too: a slow spell cannot inflate it alone.
-        if (round > 0) samples.get(1)!.push(await time(1));
-      }
-    }
-    // Load elsewhere on the machine only ever adds time, so the fastest run of
-    // each size is the closest to what evaluation itself costs.
-    const fastest = new Map([...samples].map(([n, ms]) => [n, Math.min(...ms)]));
-    const single = fastest.get(1)!;
-    // A larger batch never costs less than a smaller one, so a size that timed
-    // slower than a larger one was slowed by load: it costs at most what the
-    // larger one did.
-    let ceiling = Infinity;
-    const relative = timedSizes
-      .toReversed()
-      .map((n) => (ceiling = Math.min(ceiling, Math.max(1, fastest.get(n)! / single))))
-      .reverse();
+    const shallowMs = await fastestTimes(sequence, probe, timedSizes);
+    const single = shallowMs.get(1)!;
+    const relative = relativeCurve((n) => shallowMs.get(n)!, single);
     const shallow = await exactBatchLimit(sequence, probe);
     await sequence.eraseContextTokenRanges([{ start: 0, end: sequence.nextTokenIndex }]);
     const deep = scrambled(tokens, deepContext + maxDraftLength + 1);
     await sequence.evaluateWithoutGeneratingNewTokens(deep.slice(0, deepContext));
+    const deepMs = await fastestTimes(sequence, deep.slice(deepContext), deepTimedSizes);
+    // What the cache adds to each timed size, over the shallow curve's price of that size.
+    const added = new Map(deepTimedSizes.map((n) => [n, Math.max(0, deepMs.get(n)! - relative[n - 1]! * single)]));
+    const deepRelative = relativeCurve((n) => relative[n - 1]! * single + interpolated(added, n), single);
     const exactBatch = Math.min(shallow, await exactBatchLimit(sequence, deep.slice(deepContext)));
-    return { relative, singleTokenMs: single, exactBatch };
+    return {
+      relative,
+      singleTokenMs: single,
+      cachedTokens: prompt.length,
+      deep: { cachedTokens: deepContext, relative: deepRelative },
+      exactBatch,
+    };
   } finally {
     await context.dispose();
   }
@@ -191,7 +220,12 @@ export async function loadCostCurve(
     (text) => JSON.parse(text) as CostCurve,
     () => undefined,
   );
-  if (cached?.relative?.length === maxDraftLength + 1 && typeof cached.exactBatch === "number") return cached;
+  if (
+    cached?.relative?.length === maxDraftLength + 1 &&
+    cached.deep?.relative?.length === maxDraftLength + 1 &&
+    typeof cached.exactBatch === "number"
+  )
+    return cached;
   const curve = await measureCostCurve(model, threads);
   await fs.mkdir(cacheDir, { recursive: true });
   await fs.writeFile(file, JSON.stringify(curve));

@@ -6,11 +6,20 @@
  * measured cost curve against acceptance rates learned from earlier drafts.
  */
 
-/** `relative[n - 1]`: time to evaluate a batch of n tokens over the time for one. */
+/** `relative[n - 1]`: time to evaluate a batch of n tokens over the time for one, both after `cachedTokens`. */
 export interface CostCurve {
   relative: number[];
-  /** Milliseconds for one token, for reports. */
+  /** Milliseconds for one token after `cachedTokens`. */
   singleTokenMs: number;
+  /** Tokens in the cache when `relative` was timed. */
+  cachedTokens: number;
+  /**
+   * The same batches timed after `deep.cachedTokens` tokens, over the single-token time after
+   * `cachedTokens`. Every row of a batch attends to every cached token, so a batch grows dearer with
+   * the cache faster than one token does: a draft that pays after a short prompt may not after a
+   * long document. Between and beyond the two depths a batch's time is taken as linear in depth.
+   */
+  deep: { cachedTokens: number; relative: number[] };
   /**
    * The largest batch that evaluates bit-identically to one token at a time on
    * this machine. Drafts are kept shorter than this, so that verification can
@@ -25,10 +34,21 @@ export const maxDraftLength = 32;
  * Timings under which verifying a draft costs nearly nothing, as on a GPU:
  * for tests that must see drafts however loaded the machine is (`assumedCost`).
  */
-export const cheapVerification: Pick<CostCurve, "relative" | "singleTokenMs"> = {
-  relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.05),
-  singleTokenMs: 20,
-};
+export const cheapVerification: Omit<CostCurve, "exactBatch"> = (() => {
+  const relative = Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.05);
+  return { relative, singleTokenMs: 20, cachedTokens: 0, deep: { cachedTokens: 1, relative } };
+})();
+
+/**
+ * Time of a batch of n tokens after `cachedTokens`, over the curve's single-token time: its two
+ * timed depths joined by a line, never below the shallow one.
+ */
+export function batchCost(curve: Omit<CostCurve, "exactBatch">, n: number, cachedTokens: number): number {
+  const shallow = curve.relative[n - 1]!;
+  const deep = curve.deep.relative[n - 1]!;
+  const along = Math.max(0, cachedTokens - curve.cachedTokens) / (curve.deep.cachedTokens - curve.cachedTokens);
+  return shallow + (deep - shallow) * along;
+}
 
 /**
  * How trustworthy a match is, by what backs it. Long matches and continuations
@@ -181,15 +201,19 @@ export class DraftPolicy {
    */
   private replyFirstAccepted = 0;
   private replyFirstExpected = 0;
-  /** Running average of one forward pass's time, by batch size, as seen during generation. */
-  private readonly passMs: number[];
+  /**
+   * By batch size, a running average of how a forward pass's time compared with what the curve
+   * says of its size at its depth, as seen during generation: the machine's load.
+   */
+  private readonly load: number[];
   private readonly passesSince: number[];
 
   /**
-   * What one plain decoding step takes now, learned from every single-token pass even when the
-   * policy keeps to a given curve: the measure of a reply's speed-up over plain decoding.
+   * How a plain decoding step compares with the curve's single token at its depth, learned from
+   * every single-token pass even when the policy keeps to a given curve: the measure of a reply's
+   * speed-up over plain decoding.
    */
-  private plainStepMs: number;
+  private plainStepLoad: number;
   /** The size of the pass observed before, to tell plain steps from the passes after a draft. */
   private previousBatch = 0;
 
@@ -203,34 +227,42 @@ export class DraftPolicy {
     measuredSingleTokenMs = cost.singleTokenMs,
   ) {
     for (const evidence of Object.keys(firstTokenPrior) as Evidence[]) this.acceptance.set(evidence, new Acceptance(evidence));
-    this.passMs = cost.relative.map((relative) => relative * cost.singleTokenMs);
+    this.load = cost.relative.map(() => 1);
     this.passesSince = cost.relative.map(() => 0);
-    this.plainStepMs = measuredSingleTokenMs;
+    this.plainStepLoad = measuredSingleTokenMs / cost.singleTokenMs;
   }
 
-  /** Milliseconds of one plain decoding step on this machine, as recent passes measured it. */
-  get singleTokenMs(): number {
-    return this.plainStepMs;
+  /** The curve's time of a batch of n after `cachedTokens`, in milliseconds. */
+  private curveMs(n: number, cachedTokens: number): number {
+    return batchCost(this.cost, n, cachedTokens) * this.cost.singleTokenMs;
   }
 
-  /** The current estimate of a batch of n tokens over one token, calibration refined by observation. */
-  relativeCost(n: number): number {
-    return this.passMs[n - 1]! / this.passMs[0]!;
+  /** Milliseconds of one plain decoding step after `cachedTokens`, as recent passes measured it. */
+  plainStepMs(cachedTokens: number): number {
+    return this.curveMs(1, cachedTokens) * this.plainStepLoad;
+  }
+
+  /** The current estimate of a batch of n tokens over one token after `cachedTokens`. */
+  relativeCost(n: number, cachedTokens: number): number {
+    return (batchCost(this.cost, n, cachedTokens) * this.load[n - 1]!) / (batchCost(this.cost, 1, cachedTokens) * this.load[0]!);
   }
 
   /**
-   * Learns what a forward pass of `batch` tokens really took, so that the
+   * Learns what a forward pass of `batch` tokens after `cachedTokens` really took, so that the
    * policy follows the machine's load instead of a calibration made once.
    */
-  observePass(batch: number, ms: number): void {
+  observePass(batch: number, ms: number, cachedTokens: number): void {
     // A single token right after a draft also pays for dropping what was refused: only one after
     // another single token is a plain decoding step.
     const plainStep = batch === 1 && this.previousBatch === 1;
     this.previousBatch = batch;
-    if (plainStep && ms > 0 && ms <= this.plainStepMs * outlierFactor) this.plainStepMs += passWeight * (ms - this.plainStepMs);
-    const current = this.passMs[batch - 1];
-    if (!this.observe || current === undefined || !(ms > 0) || ms > current * outlierFactor) return;
-    this.passMs[batch - 1] = current + passWeight * (ms - current);
+    const plainLoad = ms / this.curveMs(1, cachedTokens);
+    if (plainStep && ms > 0 && plainLoad <= this.plainStepLoad * outlierFactor) this.plainStepLoad += passWeight * (plainLoad - this.plainStepLoad);
+    const current = this.load[batch - 1];
+    if (!this.observe || current === undefined || !(ms > 0)) return;
+    const load = ms / this.curveMs(batch, cachedTokens);
+    if (load > current * outlierFactor) return;
+    this.load[batch - 1] = current + passWeight * (load - current);
     for (let n = 0; n < this.passesSince.length; n++) this.passesSince[n] = n === batch - 1 ? 0 : this.passesSince[n]! + 1;
   }
 
@@ -251,11 +283,11 @@ export class DraftPolicy {
   }
 
   /**
-   * The draft length with the most expected tokens per unit of time, or 0 when
-   * no draft beats plain decoding. A draft of k yields 1 + E[accepted] tokens
+   * The draft length with the most expected tokens per unit of time after
+   * `cachedTokens`, or 0 when no draft beats plain decoding. A draft of k yields 1 + E[accepted] tokens
    * for the cost of a batch of k + 1.
    */
-  length(evidence: Evidence, available: number): number {
+  length(evidence: Evidence, available: number, cachedTokens: number): number {
     const acceptance = this.acceptance.get(evidence)!;
     const limit = Math.min(available, maxDraftLength, this.cost.relative.length - 1, this.cost.exactBatch - 1);
     let best = 0;
@@ -265,7 +297,7 @@ export class DraftPolicy {
     for (let k = 1; k <= limit; k++) {
       reach *= acceptance.at(k - 1);
       expected += reach;
-      const rate = (1 + expected) / this.relativeCost(k + 1);
+      const rate = (1 + expected) / this.relativeCost(k + 1, cachedTokens);
       if (rate > bestRate) {
         best = k;
         bestRate = rate;

@@ -46,7 +46,7 @@ export interface EngineOptions {
    * limit is always measured). For tests that must draft however loaded the
    * machine is.
    */
-  assumedCost?: Pick<CostCurve, "relative" | "singleTokenMs">;
+  assumedCost?: Omit<CostCurve, "exactBatch">;
   /**
    * The chat template to render conversations with; by default the model file's (see
    * `chatWrapperFor`). The template also says where a thinking model's thought begins and ends.
@@ -115,7 +115,7 @@ export interface ReplyStats {
   /**
    * How many times faster than plain decoding of this model on this machine the reply came: the
    * time plain decoding would have taken (this reply's time to its first token, then one measured
-   * single-token step per further token) over the time it took. Null when the reply was not drafted
+   * single-token step per further token, at that token's depth in the cache) over the time it took. Null when the reply was not drafted
    * by Reprise's predictor, or has no tokens.
    */
   speedup: number | null;
@@ -416,7 +416,7 @@ export class EngineChat {
             : { on: true },
         speedup:
           drafted && firstTokenMs !== undefined && ms > 0
-            ? (firstTokenMs + (generated - 1) * reference.singleTokenMs) / ms
+            ? (firstTokenMs + reference.plainDecodingMs(this.sequence.nextTokenIndex - generated, generated - 1)) / ms
             : null,
       },
     };

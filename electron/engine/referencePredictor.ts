@@ -87,8 +87,8 @@ export class ReferencePredictor extends TokenPredictor {
    * it is in, so the prompt is always evaluated alone, as plain decoding does.
    */
   private promptPass = false;
-  /** When the current forward pass began and how many tokens it evaluates, to time it. */
-  private pass: { started: number; batch: number } | undefined;
+  /** When the current forward pass began, how many tokens it evaluates and after how many, to time it. */
+  private pass: { started: number; batch: number; cachedTokens: number } | undefined;
 
   /** When false, nothing is drafted: for sampler settings under which drafting is not exact. */
   enabled = true;
@@ -121,9 +121,14 @@ export class ReferencePredictor extends TokenPredictor {
     });
   }
 
-  /** Milliseconds of one plain decoding step on this machine, as recent passes measured it. */
-  get singleTokenMs(): number {
-    return this.policy.singleTokenMs;
+  /**
+   * Milliseconds plain decoding would take on this machine, as recent passes measured it, for
+   * `tokens` one at a time after `cachedTokens`.
+   */
+  plainDecodingMs(cachedTokens: number, tokens: number): number {
+    let ms = 0;
+    for (let i = 0; i < tokens; i++) ms += this.policy.plainStepMs(cachedTokens + i);
+    return ms;
   }
 
   /** Returns the stats since the last call and starts counting afresh. */
@@ -166,12 +171,12 @@ export class ReferencePredictor extends TokenPredictor {
       // A new prediction is asked for right before each forward pass: the time
       // since the last one is what the last pass cost, with its tokens' handling.
       const now = performance.now();
-      if (this.pass) this.policy.observePass(this.pass.batch, now - this.pass.started);
+      if (this.pass) this.policy.observePass(this.pass.batch, now - this.pass.started, this.pass.cachedTokens);
       const promptPass = this.promptPass;
       this.promptPass = false;
       const draft = !this.enabled || promptPass ? [] : this.draft();
       // The prompt pass evaluates the whole prompt: its time says nothing about a batch of 1.
-      this.pass = promptPass ? undefined : { started: now, batch: 1 + draft.length };
+      this.pass = promptPass ? undefined : { started: now, batch: 1 + draft.length, cachedTokens: this.cachedTokens() };
       return draft;
     });
   }
@@ -186,12 +191,17 @@ export class ReferencePredictor extends TokenPredictor {
     const written = this.written();
     // The pass itself yields one token after the draft.
     const room = this.replyLimit === undefined ? Infinity : this.replyLimit - written - 1;
-    const length = this.policy.length(evidence, Math.min(guess.length, room));
+    const length = this.policy.length(evidence, Math.min(guess.length, room), this.cachedTokens());
     if (length === 0) return [];
     const tokens = guess.slice(0, length) as Token[];
     this.pending = { replyAt: written, tokens, doc: match.doc, start: match.next, pushed: [] };
     this.stats.drafted += tokens.length;
     return tokens;
+  }
+
+  /** Tokens already evaluated before the coming pass: all of the live context but its last token, which the pass reads. */
+  private cachedTokens(): number {
+    return Math.max(0, this.context.tokens.length - 1);
   }
 
   /** Tokens of the reply so far. */

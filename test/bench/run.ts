@@ -21,7 +21,7 @@ import { pastAnswerReferences } from "../../electron/chat/references";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
 import { SettingsStore } from "../../electron/chat/settings";
-import { maxDraftLength } from "../../electron/engine/draftPolicy";
+import { batchCost, maxDraftLength } from "../../electron/engine/draftPolicy";
 import type { Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
@@ -98,8 +98,10 @@ for (const mode of modes) {
 }
 
 console.log(`model ${engine.modelName}, ${engine.threads} threads, ${workloads.length} cases`);
-console.log(`cost curve (batch of n tokens / one token; one token = ${curve.singleTokenMs.toFixed(1)} ms):`);
+console.log(`cost curve after ${curve.cachedTokens} cached tokens (batch of n tokens / one token; one token = ${curve.singleTokenMs.toFixed(1)} ms):`);
 console.log("  " + curve.relative.map((c, i) => `${i + 1}:${c.toFixed(2)}`).join(" "));
+console.log(`after ${curve.deep.cachedTokens} cached tokens (over the same one token):`);
+console.log("  " + curve.deep.relative.map((c, i) => `${i + 1}:${c.toFixed(2)}`).join(" "));
 console.log(`batches up to ${curve.exactBatch} tokens evaluate bit-identically to one token at a time: drafts are at most ${curve.exactBatch - 1} long`);
 
 async function send(mode: Mode, conversationId: string, text: string): Promise<Reply> {
@@ -172,7 +174,9 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
     ...documentReferences(store, engine, store.messageSources(question.id)),
   ];
   const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
-  const { cost, drafted } = fastestPasses(runs, curve.relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  // Priced after the prompt: a batch deep in a long prompt costs more single tokens than after a short one.
+  const relative = curve.relative.map((_, i) => batchCost(curve, i + 1, prompt.length) / batchCost(curve, 1, prompt.length));
+  const { cost, drafted } = fastestPasses(runs, relative, Math.min(maxDraftLength, curve.exactBatch - 1));
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
   return { copyable: drafted, oracleMs: baseline.firstTokenMs + cost * perToken };
 }
@@ -310,7 +314,7 @@ console.log(`builtin identical to baseline on every turn: ${summary.builtinIdent
 console.log(`predictor's own work: ${(summary.predictorShare * 100).toFixed(2)}% of reply time`);
 console.log(
   "copy bound: an oracle that drafts exactly the runs the reply shares with its prompt, past answers and own earlier tokens, " +
-    "each pass priced by the cost curve, after baseline's time to first token",
+    "each pass priced by the cost curve at the prompt's depth, after baseline's time to first token",
 );
 console.log(
   `ceiling: baseline's time to first token as measured, the rest at the curve's best throughput within the exact batch ` +

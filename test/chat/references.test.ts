@@ -2,6 +2,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { costCurveFileName } from "../../electron/engine/costCurve";
+import type { CostCurve } from "../../electron/engine/draftPolicy";
 import { modelCacheDir } from "../../electron/paths";
 import { testModelPath } from "../helpers/model";
 import { expectDone, startService, type TestService } from "./helpers";
@@ -18,19 +20,20 @@ let cacheDir: string;
  */
 async function startOnCheapBatches(): Promise<TestService> {
   cacheDir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-curve-"));
-  const files = () => fs.readdirSync(cacheDir).filter((f) => /\.cost.*\.json$/.test(f));
   for (const f of fs.readdirSync(modelCacheDir()).filter((f) => /\.cost.*\.json$/.test(f))) {
     fs.copyFileSync(path.join(modelCacheDir(), f), path.join(cacheDir, f));
   }
   const service = await startService({ maxTokens: 32, cacheDir });
   // Measured (or found) for this machine and thread count; then made cheap, and the model reloaded
   // so that the engine reads the changed curve.
-  await service.models.engine().costCurve();
-  for (const f of files()) {
-    const curve = JSON.parse(fs.readFileSync(path.join(cacheDir, f), "utf8")) as { relative: number[] };
-    curve.relative = curve.relative.map((_, i) => 1 + 0.02 * i);
-    fs.writeFileSync(path.join(cacheDir, f), JSON.stringify(curve));
-  }
+  const engine = service.models.engine();
+  await engine.costCurve();
+  const { size } = fs.statSync(engine.modelPath);
+  const file = path.join(cacheDir, costCurveFileName(path.basename(engine.modelPath), size, engine.threads, engine.model.llama));
+  const curve = JSON.parse(fs.readFileSync(file, "utf8")) as CostCurve;
+  curve.relative = curve.relative.map((_, i) => 1 + 0.02 * i);
+  curve.deep.relative = curve.relative;
+  fs.writeFileSync(file, JSON.stringify(curve));
   expect((await service.service.selectModel({ path: await testModelPath() })).state).toBe("ready");
   expect((await service.models.engine().costCurve()).relative[1]).toBeCloseTo(1.02);
   return service;

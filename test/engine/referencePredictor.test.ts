@@ -2,14 +2,11 @@ import type { Token } from "node-llama-cpp";
 import { describe, expect, it, vi } from "vitest";
 import { DraftPolicy, maxDraftLength, sustainedMatch } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
+import { flatCurve } from "./flatCurve";
 
 // Verification nearly free and exact at any batch size: drafts are as long as evidence allows.
 const cheap = () =>
-  new DraftPolicy({
-    relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.01),
-    singleTokenMs: 10,
-    exactBatch: maxDraftLength + 1,
-  });
+  new DraftPolicy(flatCurve(Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.01), 10));
 
 const t = (...ids: number[]) => ids as Token[];
 
@@ -131,11 +128,7 @@ describe("ReferencePredictor", () => {
 
   it("learns acceptance also from passes on which it did not draft", () => {
     // Verification as dear as decoding: nothing is ever drafted.
-    const policy = new DraftPolicy({
-      relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i),
-      singleTokenMs: 10,
-      exactBatch: maxDraftLength + 1,
-    });
+    const policy = new DraftPolicy(flatCurve(Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i), 10));
     const predictor = new ReferencePredictor(policy);
     predictor.setReferences([{ id: "past", tokens: [1, 2, 3, 4, 5, 6, 7, 8] }]);
     start(predictor, [0, 1, 2]);
@@ -163,11 +156,7 @@ describe("ReferencePredictor", () => {
   it("trusts a past answer at the start of a reply only when the question matched too", () => {
     // Verification at a third of a token each: a medium match pays, a single token does not.
     const policy = () =>
-      new DraftPolicy({
-        relative: Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.3),
-        singleTokenMs: 10,
-        exactBatch: maxDraftLength + 1,
-      });
+      new DraftPolicy(flatCurve(Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.3), 10));
     const template = [5, 6, 7, 8];
     const answer = [50, 60, 70, 80, 90];
     const question = Array.from({ length: sustainedMatch }, (_, i) => 100 + i);
