@@ -284,8 +284,8 @@ export class DraftPolicy {
 
   /**
    * The draft length with the most expected tokens per unit of time after
-   * `cachedTokens`, or 0 when no draft beats plain decoding. A draft of k yields 1 + E[accepted] tokens
-   * for the cost of a batch of k + 1.
+   * `cachedTokens`, or 0 when no draft beats plain decoding. A draft of k
+   * yields 1 + E[accepted] tokens for the cost of a batch of k + 1.
    */
   length(evidence: Evidence, available: number, cachedTokens: number): number {
     const acceptance = this.acceptance.get(evidence)!;

@@ -115,8 +115,8 @@ export interface ReplyStats {
   /**
    * How many times faster than plain decoding of this model on this machine the reply came: the
    * time plain decoding would have taken (this reply's time to its first token, then one measured
-   * single-token step per further token, at that token's depth in the cache) over the time it took. Null when the reply was not drafted
-   * by Reprise's predictor, or has no tokens.
+   * single-token step per further token, at that token's depth in the cache) over the time it
+   * took. Null when the reply was not drafted by Reprise's predictor, or has no tokens.
    */
   speedup: number | null;
 }
