@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import fs from "node:fs/promises";
 import path from "node:path";
 import type { Llama, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import { array, number, object } from "../api/schema";
 import { maxDraftLength, type CostCurve } from "./draftPolicy";
 
 /** Bumped whenever what is measured changes, so older cached curves are measured again. */
@@ -202,6 +203,25 @@ export function costCurveFileName(
   return `${modelFile}.${size}.${threads}t.${binary.buildType}-${binary.gpu || "cpu"}-${build}.cost-v${curveVersion}.json`;
 }
 
+const relativeCosts = array(number({ min: 1 }), { min: maxDraftLength + 1, max: maxDraftLength + 1 });
+const costCurveFile = object({
+  relative: relativeCosts,
+  singleTokenMs: number({ min: 0 }),
+  cachedTokens: number({ min: 0, integer: true }),
+  deep: object({ cachedTokens: number({ min: 1, integer: true }), relative: relativeCosts }),
+  exactBatch: number({ min: 1, max: maxDraftLength + 1, integer: true }),
+});
+
+/** A kept curve file's curve, or undefined for a damaged one or one of another shape: it is measured again. */
+export function parseCostCurve(text: string): CostCurve | undefined {
+  try {
+    const curve = costCurveFile.parse(JSON.parse(text), { path: "cost curve" });
+    return curve.deep.cachedTokens > curve.cachedTokens ? curve : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * The cost curve of a model on this machine, measured once and kept in
  * `cacheDir`: it depends on the model file, the thread count, the llama.cpp
@@ -216,16 +236,8 @@ export async function loadCostCurve(
 ): Promise<CostCurve> {
   const { size } = await fs.stat(modelPath);
   const file = path.join(cacheDir, costCurveFileName(path.basename(modelPath), size, threads, model.llama));
-  const cached = await fs.readFile(file, "utf8").then(
-    (text) => JSON.parse(text) as CostCurve,
-    () => undefined,
-  );
-  if (
-    cached?.relative?.length === maxDraftLength + 1 &&
-    cached.deep?.relative?.length === maxDraftLength + 1 &&
-    typeof cached.exactBatch === "number"
-  )
-    return cached;
+  const cached = await fs.readFile(file, "utf8").then(parseCostCurve, () => undefined);
+  if (cached) return cached;
   const curve = await measureCostCurve(model, threads);
   await fs.mkdir(cacheDir, { recursive: true });
   await fs.writeFile(file, JSON.stringify(curve));

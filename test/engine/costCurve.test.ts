@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { costCurveFileName } from "../../electron/engine/costCurve";
+import { costCurveFileName, parseCostCurve } from "../../electron/engine/costCurve";
+import { maxDraftLength } from "../../electron/engine/draftPolicy";
 
 const build = {
   buildType: "localBuild" as const,
@@ -27,5 +28,32 @@ describe("costCurveFileName", () => {
   it("does not depend on the order the options are listed in", () => {
     const reordered = { ...build, cmakeOptions: { REPRISE_LLAMA_PATCHES: "60a053d35fbf", GGML_CPU_REPACK: "OFF" } };
     expect(costCurveFileName("model.gguf", 1234, 2, reordered)).toBe(costCurveFileName("model.gguf", 1234, 2, build));
+  });
+});
+
+describe("parseCostCurve", () => {
+  const relative = Array.from({ length: maxDraftLength + 1 }, (_, i) => 1 + i * 0.5);
+  const curve = { relative, singleTokenMs: 13.8, cachedTokens: 24, deep: { cachedTokens: 600, relative }, exactBatch: 33 };
+
+  it("reads a kept curve back as it was written", () => {
+    expect(parseCostCurve(JSON.stringify(curve))).toEqual(curve);
+  });
+
+  it("refuses a damaged file or one of another shape, so the curve is measured again", () => {
+    const { deep: _deep, ...older } = curve;
+    for (const text of [
+      "",
+      "{",
+      "null",
+      JSON.stringify(older),
+      JSON.stringify({ ...curve, relative: relative.slice(1) }),
+      JSON.stringify({ ...curve, relative: relative.map(() => "1") }),
+      JSON.stringify({ ...curve, relative: relative.map(() => 0.5) }),
+      JSON.stringify({ ...curve, exactBatch: 0 }),
+      JSON.stringify({ ...curve, exactBatch: 34 }),
+      JSON.stringify({ ...curve, deep: { cachedTokens: 24, relative } }),
+      JSON.stringify({ ...curve, extra: 1 }),
+    ])
+      expect(parseCostCurve(text), text.slice(0, 60)).toBeUndefined();
   });
 });
