@@ -121,15 +121,24 @@ async function fastestTimes(sequence: LlamaContextSequence, probe: Token[], size
     for (const n of sizes) {
       for (let repeat = 0; repeat <= repeats; repeat++) {
         const ms = await time(n);
+        // Round 0 and each size's first run warm caches and build the graph; they are not counted.
         if (round > 0 && repeat > 0) samples.get(n)!.push(ms);
       }
+      // Every size is priced in single-token times, so the single token is
+      // timed after each size too: a slow spell cannot inflate it alone.
       if (round > 0) samples.get(1)!.push(await time(1));
     }
   }
+  // Load elsewhere on the machine only ever adds time, so the fastest run of
+  // each size is the closest to what evaluation itself costs.
   return new Map([...samples].map(([n, ms]) => [n, Math.min(...ms)]));
 }
 
-/** `ms` over `single` by batch size, made non-decreasing: a batch is never priced above a larger one. */
+/**
+ * `ms` over `single` by batch size, made non-decreasing: a larger batch never costs less than a
+ * smaller one, so a size that timed slower than a larger one was slowed by load and costs at most
+ * what the larger one did.
+ */
 function relativeCurve(ms: (n: number) => number, single: number): number[] {
   let ceiling = Infinity;
   return timedSizes
