@@ -144,9 +144,10 @@ describe("the main flow, in Chromium against npm run serve with the real model",
     const question = lastMessage("user");
     // The earlier reply, badge and all, is on the page until the new branch takes its place.
     await expect.poll(() => question.locator(".plain").textContent(), { timeout: 120_000 }).toBe("Tell a short story about a lighthouse.");
-    await lastMessage("assistant").getByRole("button", { name: /tok\/s/ }).waitFor({ timeout: 120_000 });
     const switcher = question.getByRole("group", { name: "Versions of this message" });
-    expect(await switcher.textContent()).toContain("2 / 2");
+    // Only once the switcher counts the new branch is the last reply the new one, not the earlier reply.
+    await expect.poll(() => switcher.textContent(), { timeout: 120_000 }).toContain("2 / 2");
+    await lastMessage("assistant").getByRole("button", { name: /tok\/s/ }).waitFor({ timeout: 120_000 });
 
     await switcher.getByRole("button", { name: "Previous version" }).click();
     await expect.poll(() => lastMessage("user").locator(".plain").textContent()).toBe(original);
