@@ -121,6 +121,20 @@ export interface DraftingStatus {
   backend: "cpu" | "cuda" | "vulkan" | "metal";
   /** The most drafted tokens one forward pass verifies while the reply stays what plain decoding writes; 0: no drafting. */
   maxDraftTokens: number;
+  /**
+   * The drafting self-check run at load: greedy output with drafts of every length up to
+   * `checkedDraftTokens` (0: there was nothing to check) cut short and rolled back, against plain
+   * decoding. `failure` says how they differed; drafting is then off (`maxDraftTokens` 0).
+   */
+  selfCheck: { passed: boolean; checkedDraftTokens: number; failure: string | null };
+  /** Plain decoding's speed after a short prompt, as the calibration timed it, in tokens per second. */
+  plainTokensPerSecond: number;
+  /**
+   * The most the cost curve allows in tokens per second, with every drafted token accepted, and the
+   * batch that gives it (drafted tokens and the one the pass adds), within the exact batch.
+   */
+  bestTokensPerSecond: number;
+  bestBatchTokens: number;
   /** For the user when drafting is limited on this binary: how far, why, and how to get more; null when it is not. */
   limitation: string | null;
 }

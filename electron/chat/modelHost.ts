@@ -126,13 +126,15 @@ export class ModelHost {
 /** The capability in the user's terms: where drafting is limited, by how much, why, and what lifts it. */
 export function draftingStatus(capability: DraftingCapability | null): DraftingStatus | null {
   if (!capability) return null;
-  const { maxDraftTokens } = capability;
+  const { maxDraftTokens, selfCheck } = capability;
   const limited = maxDraftTokens < maxDraftLength;
   const reach = maxDraftTokens === 0 ? "Replies are not drafted" : `Drafts are cut to ${maxDraftTokens} tokens per pass`;
-  const limitation = !limited
-    ? null
-    : capability.binary === "prebuilt"
-      ? `${reach} on node-llama-cpp's prebuilt llama.cpp, which evaluates a batch of tokens with other roundings than one token: longer drafts could change the reply. Reprise's own build drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build" (it needs CMake and a C++ compiler), then restart.`
-      : `${reach}: on this ${capability.backend === "cpu" ? "CPU" : capability.backend.toUpperCase()} backend, longer batches are evaluated with other roundings than one token and could change the reply.`;
+  const limitation = !selfCheck.passed
+    ? `Replies are not drafted: the drafting self-check found that drafts change this model's replies on this llama.cpp binary (${selfCheck.failure}). Replies are written by plain decoding, as fast as without Reprise.`
+    : !limited
+      ? null
+      : capability.binary === "prebuilt"
+        ? `${reach} on node-llama-cpp's prebuilt llama.cpp, which evaluates a batch of tokens with other roundings than one token: longer drafts could change the reply. Reprise's own build drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build" (it needs CMake and a C++ compiler), then restart.`
+        : `${reach}: on this ${capability.backend === "cpu" ? "CPU" : capability.backend.toUpperCase()} backend, longer batches are evaluated with other roundings than one token and could change the reply.`;
   return { ...capability, limitation };
 }

@@ -232,23 +232,21 @@ export function parseCostCurve(text: string): CostCurve | undefined {
 }
 
 /**
- * The cost curve of a model on this machine, measured once and kept in
- * `cacheDir`: it depends on the model file, the thread count, the llama.cpp
- * binary (prebuilt or Reprise's own build, CPU or GPU) and the hardware, none
- * of which change between runs.
+ * Where the cost curve of `model` (the file `modelPath`) at `threads` is kept in `cacheDir`: it
+ * depends on the model file, the thread count, the llama.cpp binary (prebuilt or Reprise's own
+ * build, CPU or GPU) and the hardware, none of which change between runs.
  */
-export async function loadCostCurve(
-  model: LlamaModel,
-  modelPath: string,
-  threads: number,
-  cacheDir: string,
-): Promise<CostCurve> {
+export async function costCurvePath(model: LlamaModel, modelPath: string, threads: number, cacheDir: string): Promise<string> {
   const { size } = await fs.stat(modelPath);
-  const file = path.join(cacheDir, costCurveFileName(path.basename(modelPath), size, threads, model.llama));
+  return path.join(cacheDir, costCurveFileName(path.basename(modelPath), size, threads, model.llama));
+}
+
+/** The cost curve of a model on this machine, measured once and kept in `file` (see `costCurvePath`). */
+export async function loadCostCurve(model: LlamaModel, threads: number, file: string): Promise<CostCurve> {
   const cached = await fs.readFile(file, "utf8").then(parseCostCurve, () => undefined);
   if (cached) return cached;
   const curve = await measureCostCurve(model, threads);
-  await fs.mkdir(cacheDir, { recursive: true });
+  await fs.mkdir(path.dirname(file), { recursive: true });
   await fs.writeFile(file, JSON.stringify(curve));
   return curve;
 }

@@ -18,7 +18,8 @@ import type { CopiedSpan as StoredSpan } from "../../db/types";
 import type { DraftingStatus } from "../api/contract";
 import { modelCacheDir } from "../paths";
 import { chatWrapperFor } from "./chatTemplate";
-import { loadCostCurve } from "./costCurve";
+import { costCurvePath, loadCostCurve } from "./costCurve";
+import { draftingCheckFile, loadDraftingCheck, type DraftingCheckResult } from "./draftingCheck";
 import { DraftPolicy, maxDraftLength, type CostCurve } from "./draftPolicy";
 import { llama } from "./llama";
 import { ModelFileError, validateModelFile } from "./modelFile";
@@ -150,7 +151,7 @@ const idleChats = 1;
 /** A loaded GGUF model; chats are opened on it. */
 export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
-  private measuredCost: CostCurve | undefined;
+  private calibration: { curve: CostCurve; check: DraftingCheckResult } | undefined;
   /** Released chats, cleared, oldest first. */
   private readonly idle: EngineChat[] = [];
   private disposed = false;
@@ -207,17 +208,33 @@ export class Engine {
   }
 
   /**
-   * The llama.cpp binary and backend this model runs on, and how many drafted tokens one pass may
-   * verify exactly on them; null until the cost curve is measured (the calibration queued at load).
+   * The llama.cpp binary and backend this model runs on, how many drafted tokens one pass may verify
+   * exactly on them and what that allows; null until the model is calibrated and self-checked (queued
+   * at load).
    */
   get draftingCapability(): DraftingCapability | null {
-    if (!this.measuredCost) return null;
+    if (!this.calibration) return null;
+    const { curve, check } = this.calibration;
     const binding = this.model.llama;
+    const exactBatch = usableBatch(this.calibration);
+    const batches = Array.from({ length: exactBatch }, (_, i) => ({ tokens: i + 1, cost: curve.relative[i]! }));
+    const best = batches.reduce((a, b) => (b.tokens / b.cost > a.tokens / a.cost ? b : a));
+    const plainTokensPerSecond = 1000 / curve.singleTokenMs;
     return {
       binary: binding.buildType === "localBuild" ? "reprise" : "prebuilt",
       backend: binding.gpu || "cpu",
-      maxDraftTokens: Math.min(maxDraftLength, this.measuredCost.exactBatch - 1),
+      maxDraftTokens: exactBatch - 1,
+      selfCheck: { passed: check.failure === null, checkedDraftTokens: check.checkedDraftTokens, failure: check.failure },
+      plainTokensPerSecond,
+      bestTokensPerSecond: (plainTokensPerSecond * best.tokens) / best.cost,
+      bestBatchTokens: best.tokens,
     };
+  }
+
+  /** Why drafting is off for this model whatever the reply, or null when it is not (or not yet known). */
+  get draftingFailure(): string | null {
+    const failure = this.calibration?.check.failure;
+    return failure ? `the drafting self-check failed for this model on this llama.cpp binary: ${failure}` : null;
   }
 
   /** The measured cost of verifying drafts on this machine (measured on first use, then cached). */
@@ -226,14 +243,20 @@ export class Engine {
   }
 
   /**
-   * One policy for every chat of the engine, so what drafts taught in one
-   * conversation serves the next.
+   * One policy for every chat of the engine, so what drafts taught in one conversation serves the
+   * next. Its drafts are cut to the exact batch the calibration found, and off altogether when the
+   * self-check then finds that drafting changes the output anyway.
    */
   private draftPolicy(): Promise<DraftPolicy> {
-    this.policy ??= loadCostCurve(this.model, this.modelPath, this.threads, this.cacheDir).then((curve) => {
-      this.measuredCost = curve;
-      return new DraftPolicy({ ...curve, ...this.assumedCost }, this.assumedCost === undefined, curve.singleTokenMs);
-    });
+    this.policy ??= (async () => {
+      const file = await costCurvePath(this.model, this.modelPath, this.threads, this.cacheDir);
+      const curve = await loadCostCurve(this.model, this.threads, file);
+      const maxDraftTokens = Math.min(maxDraftLength, curve.exactBatch - 1);
+      const check = await loadDraftingCheck(this.model, this.threads, maxDraftTokens, draftingCheckFile(file));
+      this.calibration = { curve, check };
+      const exactBatch = usableBatch(this.calibration);
+      return new DraftPolicy({ ...curve, ...this.assumedCost, exactBatch }, this.assumedCost === undefined, curve.singleTokenMs);
+    })();
     return this.policy;
   }
 
@@ -303,6 +326,11 @@ export class Engine {
     for (const chat of this.idle.splice(0)) await chat.dispose();
     await this.model.dispose();
   }
+}
+
+/** The largest batch drafts may fill: the calibration's exact batch, or 1 (no drafts) when the self-check failed. */
+function usableBatch({ curve, check }: { curve: CostCurve; check: DraftingCheckResult }): number {
+  return check.failure === null ? Math.min(maxDraftLength + 1, curve.exactBatch) : 1;
 }
 
 function toHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
@@ -377,7 +405,8 @@ export class EngineChat {
       .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
       .join("");
     const ms = performance.now() - started;
-    const drafted = reference !== undefined && !penalized;
+    const failure = this.engine.draftingFailure;
+    const drafted = reference !== undefined && !penalized && failure === null;
     const after = this.sequence.tokenPredictions;
     const drafts = reference?.takeStats();
     const accepted = after.used - before.used;
@@ -413,7 +442,9 @@ export class EngineChat {
           ? { on: false, reason: "drafting is off" }
           : penalized && reference
             ? { on: false, reason: "a repeat penalty is set: drafted tokens would be penalized differently" }
-            : { on: true },
+            : failure && reference
+              ? { on: false, reason: failure }
+              : { on: true },
         speedup:
           drafted && firstTokenMs !== undefined && ms > 0
             ? (firstTokenMs + reference.plainDecodingMs(this.sequence.nextTokenIndex - generated, generated - 1)) / ms

@@ -1,10 +1,25 @@
 import { afterAll, describe, expect, it } from "vitest";
 import { draftingStatus, ModelHost } from "../../electron/chat/modelHost";
 import { maxDraftLength } from "../../electron/engine/draftPolicy";
+import type { DraftingCapability } from "../../electron/engine/engine";
 import { defaultModel, secondArchitectureModel } from "../../electron/engine/modelCatalog";
 import { testModelPath } from "../helpers/model";
 
 const idle = { generating: null, queued: [] };
+
+/** A capability as the engine reports it: Reprise's build on the CPU, every draft length exact and self-checked, unless `changes` say otherwise. */
+function capability(changes: Partial<DraftingCapability>): DraftingCapability {
+  return {
+    binary: "reprise",
+    backend: "cpu",
+    maxDraftTokens: maxDraftLength,
+    selfCheck: { passed: true, checkedDraftTokens: maxDraftLength, failure: null },
+    plainTokensPerSecond: 100,
+    bestTokensPerSecond: 400,
+    bestBatchTokens: 12,
+    ...changes,
+  };
+}
 const host = new ModelHost(() => ({ contextSize: 512, threads: 1 }), "No model is configured.");
 afterAll(() => host.dispose());
 
@@ -37,19 +52,27 @@ describe("what drafting can do on the model's binary", () => {
   });
 
   it("tells the user of a prebuilt binary how far drafts are cut and how to get the exact build", () => {
-    const cut = draftingStatus({ binary: "prebuilt", backend: "cpu", maxDraftTokens: 2 })!;
+    const cut = draftingStatus(capability({ binary: "prebuilt", maxDraftTokens: 2 }))!;
     expect(cut.limitation).toMatch(/^Drafts are cut to 2 tokens per pass on node-llama-cpp's prebuilt llama.cpp/);
     expect(cut.limitation).toContain(`drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build"`);
-    const none = draftingStatus({ binary: "prebuilt", backend: "cpu", maxDraftTokens: 0 })!;
+    const none = draftingStatus(capability({ binary: "prebuilt", maxDraftTokens: 0 }))!;
     expect(none.limitation).toMatch(/^Replies are not drafted on node-llama-cpp's prebuilt llama.cpp/);
   });
 
   it("names the backend where Reprise's own build is limited, and nothing where it is not", () => {
-    const gpu = draftingStatus({ binary: "reprise", backend: "vulkan", maxDraftTokens: 3 })!;
+    const gpu = draftingStatus(capability({ backend: "vulkan", maxDraftTokens: 3 }))!;
     expect(gpu.limitation).toBe(
       "Drafts are cut to 3 tokens per pass: on this VULKAN backend, longer batches are evaluated with other roundings than one token and could change the reply.",
     );
-    expect(draftingStatus({ binary: "reprise", backend: "cpu", maxDraftTokens: maxDraftLength })!.limitation).toBeNull();
+    expect(draftingStatus(capability({}))!.limitation).toBeNull();
     expect(draftingStatus(null)).toBeNull();
+  });
+
+  it("says that replies are not drafted, and why, where the self-check failed", () => {
+    const failure = "with drafts rolled back, greedy decoding wrote another token than plain decoding at token 9 of 323";
+    const off = draftingStatus(capability({ maxDraftTokens: 0, selfCheck: { passed: false, checkedDraftTokens: maxDraftLength, failure } }))!;
+    expect(off.limitation).toBe(
+      `Replies are not drafted: the drafting self-check found that drafts change this model's replies on this llama.cpp binary (${failure}). Replies are written by plain decoding, as fast as without Reprise.`,
+    );
   });
 });

@@ -116,7 +116,7 @@ describe("App", () => {
       this.open = true;
     };
     const limitation = 'Drafts are cut to 2 tokens per pass on node-llama-cpp\'s prebuilt llama.cpp. Run "npm run llama:build".';
-    fake.model = { ...fake.model, drafting: { binary: "prebuilt", backend: "cpu", maxDraftTokens: 2, limitation } };
+    fake.model = { ...fake.model, drafting: { ...fake.model.drafting!, binary: "prebuilt", maxDraftTokens: 2, limitation } };
     const first = message({ role: "assistant", content: "Hello.", status: "complete", stats: stats() });
     fake.paths.set("c1", [first]);
     const app = start(fake);
@@ -125,6 +125,43 @@ describe("App", () => {
     expect(badge.title).toContain(limitation);
     app.settingsOpen = true;
     expect(await screen.findByText("node-llama-cpp's prebuilt binary on the CPU: drafts of up to 2 tokens per pass")).toBeTruthy();
+    expect(screen.getAllByRole("note").map((note) => note.textContent)).toContain(limitation);
+  });
+
+  it("shows in Settings what the calibration and the drafting self-check found", async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    const app = start(fake);
+    app.settingsOpen = true;
+    expect(
+      await screen.findByText(
+        "Self-check passed (drafts of 1 to 32 tokens rolled back, output unchanged). Plain decoding 95 tokens/s; at best 610 tokens/s when a 16-token batch is accepted whole.",
+      ),
+    ).toBeTruthy();
+  });
+
+  it("says in Settings that drafting is off, and why, when the self-check failed", async () => {
+    HTMLDialogElement.prototype.showModal ??= function (this: HTMLDialogElement) {
+      this.open = true;
+    };
+    const failure = "with drafts rolled back, greedy decoding wrote another token than plain decoding at token 3 of 323";
+    const limitation = `Replies are not drafted: the drafting self-check found that drafts change this model's replies on this llama.cpp binary (${failure}).`;
+    fake.model = {
+      ...fake.model,
+      drafting: {
+        ...fake.model.drafting!,
+        maxDraftTokens: 0,
+        selfCheck: { passed: false, checkedDraftTokens: 32, failure },
+        bestTokensPerSecond: 95,
+        bestBatchTokens: 1,
+        limitation,
+      },
+    };
+    const app = start(fake);
+    app.settingsOpen = true;
+    expect(await screen.findByText("Reprise's exact build on the CPU: no drafting")).toBeTruthy();
+    expect(screen.getByText("Self-check failed: drafting is off. Plain decoding 95 tokens/s.")).toBeTruthy();
     expect(screen.getAllByRole("note").map((note) => note.textContent)).toContain(limitation);
   });
 

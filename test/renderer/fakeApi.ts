@@ -96,7 +96,16 @@ export class FakeApi {
     contextSize: 4096,
     threads: 2,
     kind: "chat",
-    drafting: { binary: "reprise", backend: "cpu", maxDraftTokens: 32, limitation: null },
+    drafting: {
+      binary: "reprise",
+      backend: "cpu",
+      maxDraftTokens: 32,
+      selfCheck: { passed: true, checkedDraftTokens: 32, failure: null },
+      plainTokensPerSecond: 95,
+      bestTokensPerSecond: 610,
+      bestBatchTokens: 16,
+      limitation: null,
+    },
     busy: { generating: null, queued: [] },
   };
   catalog: ModelCatalogView = {

@@ -45,3 +45,19 @@ export function draftingSummary(drafting: DraftingStatus | null): string {
   const reach = drafting.maxDraftTokens === 0 ? "no drafting" : `drafts of up to ${drafting.maxDraftTokens} tokens per pass`;
   return `${binary} on the ${backend}: ${reach}`;
 }
+
+/** The Settings line on what the calibration and the drafting self-check found. */
+export function draftingFindings(drafting: DraftingStatus): string {
+  const { selfCheck } = drafting;
+  const check = !selfCheck.passed
+    ? "Self-check failed: drafting is off."
+    : selfCheck.checkedDraftTokens === 0
+      ? "Self-check: nothing to check without drafts."
+      : `Self-check passed (drafts of 1 to ${selfCheck.checkedDraftTokens} tokens rolled back, output unchanged).`;
+  const plain = `Plain decoding ${drafting.plainTokensPerSecond.toFixed(0)} tokens/s`;
+  const best =
+    drafting.bestBatchTokens > 1
+      ? `; at best ${drafting.bestTokensPerSecond.toFixed(0)} tokens/s when a ${drafting.bestBatchTokens}-token batch is accepted whole.`
+      : ".";
+  return `${check} ${plain}${best}`;
+}
