@@ -134,7 +134,7 @@ export function draftingStatus(capability: DraftingCapability | null): DraftingS
     : !limited
       ? null
       : capability.binary === "prebuilt"
-        ? `${reach} on node-llama-cpp's prebuilt llama.cpp, which evaluates a batch of tokens with other roundings than one token: longer drafts could change the reply. Reprise's own build drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build" (it needs CMake and a C++ compiler), then restart.`
+        ? `${reach} on node-llama-cpp's prebuilt llama.cpp, which evaluates a batch of tokens with other roundings than one token: longer drafts could change the reply. Reprise's own build drafts up to ${maxDraftLength} tokens exactly: "npm install" builds it where git, CMake and a C++ compiler are installed; once they are, run "npm run llama:build", then restart.`
         : `${reach}: on this ${capability.backend === "cpu" ? "CPU" : capability.backend.toUpperCase()} backend, longer batches are evaluated with other roundings than one token and could change the reply.`;
   return { ...capability, limitation };
 }

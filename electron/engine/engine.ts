@@ -152,6 +152,8 @@ const idleChats = 1;
 export class Engine {
   private policy: Promise<DraftPolicy> | undefined;
   private calibration: { curve: CostCurve; check: DraftingCheckResult } | undefined;
+  private readonly calibrated: Promise<DraftingCapability>;
+  private settleCalibrated!: { resolve(capability: DraftingCapability): void; reject(error: unknown): void };
   /** Released chats, cleared, oldest first. */
   private readonly idle: EngineChat[] = [];
   private disposed = false;
@@ -171,6 +173,9 @@ export class Engine {
   ) {
     this.chatWrapper = chatWrapper ?? chatWrapperFor(model);
     this.recommendedSampling = recommendedSampling(model.fileInfo.metadata.general);
+    this.calibrated = new Promise((resolve, reject) => (this.settleCalibrated = { resolve, reject }));
+    // Waited on only by those who ask (`whenCalibrated`); a failed calibration is reported where it ran.
+    this.calibrated.catch(() => {});
   }
 
   /** Validates the file first so a bad one fails with a `ModelFileError` that names it. */
@@ -231,6 +236,14 @@ export class Engine {
     };
   }
 
+  /**
+   * The capability once the calibration and the self-check have run; never starts them (the
+   * calibration queued at load does, or the first chat).
+   */
+  whenCalibrated(): Promise<DraftingCapability> {
+    return this.calibrated;
+  }
+
   /** Why drafting is off for this model whatever the reply, or null when it is not (or not yet known). */
   get draftingFailure(): string | null {
     const failure = this.calibration?.check.failure;
@@ -254,9 +267,11 @@ export class Engine {
       const maxDraftTokens = Math.min(maxDraftLength, curve.exactBatch - 1);
       const check = await loadDraftingCheck(this.model, this.threads, maxDraftTokens, draftingCheckFile(file));
       this.calibration = { curve, check };
+      this.settleCalibrated.resolve(this.draftingCapability!);
       const exactBatch = usableBatch(this.calibration);
       return new DraftPolicy({ ...curve, ...this.assumedCost, exactBatch }, this.assumedCost === undefined, curve.singleTokenMs);
     })();
+    this.policy.catch((error: unknown) => this.settleCalibrated.reject(error));
     return this.policy;
   }
 

@@ -6,7 +6,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { BadDatabaseError } from "../../db/index";
+import type { DraftingStatus } from "../api/contract";
 import { openAppService, type AppService } from "../chat/appService";
+import { draftingStatus } from "../chat/modelHost";
 import { cheapVerification } from "../engine/draftPolicy";
 import { defaultModel } from "../engine/modelCatalog";
 import { modelCacheDir, userDataDir } from "../paths";
@@ -134,6 +136,22 @@ async function main(): Promise<void> {
   console.log(`Loading model ${modelPath} ...`);
   const status = await app.start();
   console.log(status.state === "ready" ? `Model ready: ${status.name}` : `Model not loaded: ${status.message}`);
+  // What the first use of each model measures, once it has: the batch drafts may fill and why not more.
+  app.models.onReady((engine) => {
+    engine.whenCalibrated().then(
+      (capability) => console.log(calibrationLine(draftingStatus(capability)!)),
+      (error: Error) => console.log(`Drafting calibration failed: ${error.message}`),
+    );
+  });
+}
+
+function calibrationLine(drafting: DraftingStatus): string {
+  const binary = drafting.binary === "reprise" ? "Reprise's llama.cpp build" : "node-llama-cpp's prebuilt llama.cpp";
+  const check = drafting.selfCheck.passed ? "self-check passed" : `self-check failed: ${drafting.selfCheck.failure}`;
+  // The self-check checked drafts as long as the calibration's exact batch allows.
+  const batch = `exact batch ${drafting.selfCheck.checkedDraftTokens + 1} tokens, drafts of up to ${drafting.maxDraftTokens}`;
+  const line = `Drafting calibrated on ${binary}, ${drafting.backend}: ${batch}, ${check}; plain ${drafting.plainTokensPerSecond.toFixed(0)} tokens/s.`;
+  return drafting.limitation ? `${line} ${drafting.limitation}` : line;
 }
 
 await main();

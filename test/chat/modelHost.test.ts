@@ -54,7 +54,9 @@ describe("what drafting can do on the model's binary", () => {
   it("tells the user of a prebuilt binary how far drafts are cut and how to get the exact build", () => {
     const cut = draftingStatus(capability({ binary: "prebuilt", maxDraftTokens: 2 }))!;
     expect(cut.limitation).toMatch(/^Drafts are cut to 2 tokens per pass on node-llama-cpp's prebuilt llama.cpp/);
-    expect(cut.limitation).toContain(`drafts up to ${maxDraftLength} tokens exactly: run "npm run llama:build"`);
+    expect(cut.limitation).toContain(
+      `drafts up to ${maxDraftLength} tokens exactly: "npm install" builds it where git, CMake and a C++ compiler are installed; once they are, run "npm run llama:build"`,
+    );
     const none = draftingStatus(capability({ binary: "prebuilt", maxDraftTokens: 0 }))!;
     expect(none.limitation).toMatch(/^Replies are not drafted on node-llama-cpp's prebuilt llama.cpp/);
   });
