@@ -30,12 +30,10 @@ const noAmxOptions: Record<string, string> =
  * token; repacking is off here. The source is patched too, by the files of
  * `build/llama-patches/`: flash attention's split of a single token's
  * attention across threads is off and each of its rows is summed in F32 in
- * three passes (the scores stay llama.cpp's to the bit), the quantized matrix
- * kernel reads its weights once per batch, unpacks them once per batch and
- * takes one VNNI instruction per block, a greedy pick scans the logits
- * instead of copying them into a candidate list, and one thread runs every
- * decode, so that OpenMP keeps one team of threads spinning between tokens
- * instead of a team per libuv thread that sleeps. `REPRISE_LLAMA_PATCHES` is
+ * three passes, its scores in SIMD registers on every x86 level, a greedy pick
+ * scans the logits instead of copying them into a candidate list, and one
+ * thread runs every decode, so that OpenMP keeps one team of threads spinning
+ * between tokens instead of a team per libuv thread that sleeps. `REPRISE_LLAMA_PATCHES` is
  * the digest of those files, so that a build made with another patch set is
  * never taken for this one.
  */
