@@ -169,6 +169,15 @@ const resultFile = object({
   failure: nullable(string()),
 });
 
+/** A kept result, or undefined for a damaged one or one of another shape: it is checked again. */
+function parseDraftingCheck(text: string): DraftingCheckResult | undefined {
+  try {
+    return resultFile.parse(JSON.parse(text), { path: "drafting check" });
+  } catch {
+    return undefined;
+  }
+}
+
 /** Where the check of the cost curve kept in `costCurveFile` is kept: beside it, named after it. */
 export function draftingCheckFile(costCurveFile: string): string {
   return costCurveFile.replace(/\.json$/, `.check-v${checkVersion}.json`);
@@ -185,16 +194,7 @@ export async function loadDraftingCheck(
   maxDraftTokens: number,
   file: string,
 ): Promise<DraftingCheckResult> {
-  const kept = await fs.readFile(file, "utf8").then(
-    (text) => {
-      try {
-        return resultFile.parse(JSON.parse(text), { path: "drafting check" });
-      } catch {
-        return undefined;
-      }
-    },
-    () => undefined,
-  );
+  const kept = await fs.readFile(file, "utf8").then(parseDraftingCheck, () => undefined);
   if (kept && kept.checkedDraftTokens === maxDraftTokens) return kept;
   const result = await checkDrafting(model, threads, maxDraftTokens);
   await fs.writeFile(file, JSON.stringify(result));

@@ -221,7 +221,7 @@ export class Engine {
     if (!this.calibration) return null;
     const { curve, check } = this.calibration;
     const binding = this.model.llama;
-    const exactBatch = usableBatch(this.calibration);
+    const exactBatch = usableBatch(check);
     const batches = Array.from({ length: exactBatch }, (_, i) => ({ tokens: i + 1, cost: curve.relative[i]! }));
     const best = batches.reduce((a, b) => (b.tokens / b.cost > a.tokens / a.cost ? b : a));
     const plainTokensPerSecond = 1000 / curve.singleTokenMs;
@@ -268,7 +268,7 @@ export class Engine {
       const check = await loadDraftingCheck(this.model, this.threads, maxDraftTokens, draftingCheckFile(file));
       this.calibration = { curve, check };
       this.settleCalibrated.resolve(this.draftingCapability!);
-      const exactBatch = usableBatch(this.calibration);
+      const exactBatch = usableBatch(check);
       return new DraftPolicy({ ...curve, ...this.assumedCost, exactBatch }, this.assumedCost === undefined, curve.singleTokenMs);
     })();
     this.policy.catch((error: unknown) => this.settleCalibrated.reject(error));
@@ -343,9 +343,12 @@ export class Engine {
   }
 }
 
-/** The largest batch drafts may fill: the calibration's exact batch, or 1 (no drafts) when the self-check failed. */
-function usableBatch({ curve, check }: { curve: CostCurve; check: DraftingCheckResult }): number {
-  return check.failure === null ? Math.min(maxDraftLength + 1, curve.exactBatch) : 1;
+/**
+ * The largest batch drafts may fill: the draft the self-check checked (the calibration's exact batch,
+ * up to the longest draft) and the token its pass adds, or 1 (no drafts) when the check failed.
+ */
+function usableBatch(check: DraftingCheckResult): number {
+  return check.failure === null ? check.checkedDraftTokens + 1 : 1;
 }
 
 function toHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
