@@ -1,4 +1,4 @@
-// `npm run bench [-- --workloads FILE] [--out FILE.json] [--model PATH] [--threads N] [--peer LLAMA_SERVER]`
+// `npm run bench [-- --workloads FILE] [--out FILE.json] [--model PATH] [--threads N] [--peer LLAMA_SERVER] [--trace FILE.json]`
 // Runs each workload turn in three modes, interleaved, after a warm-up:
 // baseline (no predictor), builtin (node-llama-cpp's InputLookupTokenPredictor)
 // and reference (Reprise's predictor). Every reply goes through the chat
@@ -8,7 +8,8 @@
 // can copy another mode's answer to the same turn. A case's documents are
 // attached to each mode's conversation, so the rag kind retrieves its passages
 // as the app does. With --peer, llama.cpp's own llama-server runs every turn
-// too (peer.ts).
+// too (peer.ts). With --trace, what each reference reply could draw on (its
+// prompt, references and tokens) is written for replay.ts.
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -27,6 +28,7 @@ import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
 import { copyableRuns, fastestPasses } from "./copyBound";
 import { checkPeerBinary, PeerBench } from "./peer";
+import type { Trace, TracedTurn, TraceSources } from "./trace";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
 
 const modes = ["baseline", "builtin", "reference"] as const;
@@ -74,6 +76,7 @@ const { values: args } = parseArgs({
     model: { type: "string" },
     threads: { type: "string" },
     peer: { type: "string" },
+    trace: { type: "string" },
   },
 });
 const peerBinary = args.peer === undefined ? null : checkPeerBinary(args.peer);
@@ -162,7 +165,7 @@ await peer?.warmUp();
  * The oracle's time prices the fewest-cost passes on the calibrated curve at
  * the baseline's measured time per token.
  */
-async function copyOracle(conversationId: string, baseline: ModeResult): Promise<{ copyable: number; oracleMs: number }> {
+async function copyOracle(conversationId: string, baseline: ModeResult): Promise<{ copyable: number; oracleMs: number; sources: TraceSources }> {
   const { store, settings } = services.reference;
   const messages = await messagesAsRead("reference", conversationId);
   const answer = messages.at(-1)!;
@@ -178,7 +181,11 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
   const relative = curve.relative.map((_, i) => batchCost(curve, i + 1, prompt.length) / batchCost(curve, 1, prompt.length));
   const { cost, drafted } = fastestPasses(runs, relative, Math.min(maxDraftLength, curve.exactBatch - 1));
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
-  return { copyable: drafted, oracleMs: baseline.firstTokenMs + cost * perToken };
+  return {
+    copyable: drafted,
+    oracleMs: baseline.firstTokenMs + cost * perToken,
+    sources: { prompt, references: references.map((r) => ({ id: r.id, tokens: [...r.tokens] })) },
+  };
 }
 
 /** A conversation's messages, its questions with the passages of their sources, as the model read them. */
@@ -204,6 +211,7 @@ async function openCase<M extends Mode>(workload: Workload, which: readonly M[],
 }
 
 const results: TurnResult[] = [];
+const trace: TracedTurn[] = [];
 let rotation = 0;
 for (const workload of workloads) {
   for (const mode of modes) services[mode].settings.update({ maxTokens: workload.maxTokens });
@@ -219,7 +227,7 @@ for (const workload of workloads) {
     for (const mode of ["builtin", "reference"] as const) {
       replies[mode].result.identical = sameTokens(replies[mode].tokens, replies.baseline.tokens);
     }
-    const oracle = await copyOracle(conversations.reference, replies.baseline.result);
+    const { sources, ...oracle } = await copyOracle(conversations.reference, replies.baseline.result);
     const turn: TurnResult = {
       id: workload.id,
       kind: workload.kind,
@@ -228,6 +236,15 @@ for (const workload of workloads) {
       ...oracle,
     };
     results.push(turn);
+    trace.push({
+      id: workload.id,
+      kind: workload.kind,
+      turn: t,
+      conversation: conversations.reference,
+      maxTokens: workload.maxTokens,
+      ...sources,
+      reply: [...replies.baseline.tokens],
+    });
     const m = turn.modes;
     console.log(
       `${workload.id.padEnd(20)} t${t} ${String(m.baseline.tokens).padStart(4)} tok  ` +
@@ -344,6 +361,11 @@ console.log(
 for (const e of badgeErrors.filter((x) => Math.abs(x.error) > 0.2))
   console.log(`  ${e.id} t${e.turn}: badge ${e.badge.toFixed(2)}x, measured ${e.measured.toFixed(2)}x`);
 
+if (args.trace) {
+  const file: Trace = { costCurve: curve, turns: trace };
+  fs.writeFileSync(args.trace, JSON.stringify(file));
+  console.log(`trace written to ${args.trace}`);
+}
 const peerResults = await peer?.finish();
 const sampled = await sampledRun(0.7);
 

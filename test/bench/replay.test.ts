@@ -1,0 +1,28 @@
+import { describe, expect, it } from "vitest";
+import { cheapVerification } from "../../electron/engine/draftPolicy";
+import { replayTrace } from "./replay";
+import type { Trace, TracedTurn } from "./trace";
+
+const costCurve = { ...cheapVerification, exactBatch: 33 };
+const passage = Array.from({ length: 60 }, (_, i) => 1000 + i);
+
+function turn(reply: number[], references: TracedTurn["references"]): TracedTurn {
+  return { id: "case", kind: "cache", turn: 0, conversation: "c", maxTokens: 200, prompt: [1, 2, 3], references, reply };
+}
+
+describe("replayTrace", () => {
+  it("drafts a reply that repeats a reference and prices its passes below plain decoding, never below the copy bound", () => {
+    const trace: Trace = { costCurve, turns: [turn([7, ...passage], [{ id: "past", tokens: [5, 7, ...passage] }])] };
+    const [replayed] = replayTrace(trace);
+    expect(replayed!.accepted).toBeGreaterThan(50);
+    expect(replayed!.accepted).toBeLessThanOrEqual(replayed!.drafted);
+    expect(replayed!.cost).toBeLessThan(replayed!.tokens - 1);
+    expect(replayed!.cost).toBeGreaterThanOrEqual(replayed!.oracleCost);
+  });
+
+  it("costs one pass per token after the first when there is nothing to copy", () => {
+    const reply = Array.from({ length: 40 }, (_, i) => 3000 + i);
+    const [replayed] = replayTrace({ costCurve, turns: [turn(reply, [])] });
+    expect(replayed).toMatchObject({ drafted: 0, accepted: 0, cost: 39, oracleCost: 39 });
+  });
+});

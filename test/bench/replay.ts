@@ -1,0 +1,106 @@
+// `npx tsx test/bench/replay.ts TRACE.json`
+// Replays a bench trace (`npm run bench -- --trace FILE`) through Reprise's
+// predictor without the model: the replies are known, so each draft's fate is
+// too. Every pass is priced by the trace's cost curve, as the copy oracle's
+// are, which makes the two comparable: what the predictor reaches of the copy
+// bound, apart from the per-pass overhead a real run adds. Predictor changes
+// can be judged in seconds this way; the bench remains the measure.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Token } from "node-llama-cpp";
+import { batchCost, DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
+import { ReferencePredictor } from "../../electron/engine/referencePredictor";
+import { copyableRuns, fastestPasses } from "./copyBound";
+import type { Trace, TracedTurn } from "./trace";
+
+/** One reply replayed, its costs in one-token passes after the first token. */
+export interface ReplayedTurn {
+  id: string;
+  kind: string;
+  turn: number;
+  tokens: number;
+  drafted: number;
+  accepted: number;
+  /** Passes' cost with the predictor's drafts. */
+  cost: number;
+  /** The copy oracle's cost for the same reply. */
+  oracleCost: number;
+}
+
+/** The curve's cost of a batch of 1..n over one token, after the turn's prompt: as the copy oracle prices it. */
+function relativeAt(curve: CostCurve, cachedTokens: number): number[] {
+  return curve.relative.map((_, i) => batchCost(curve, i + 1, cachedTokens) / batchCost(curve, 1, cachedTokens));
+}
+
+/**
+ * Feeds one reply to `predictor` the way node-llama-cpp's sequence does: the
+ * prompt pass without a draft, then at each pass the predictor's draft, the
+ * leading drafted tokens the reply has accepted, and the pass's own token,
+ * pushed one at a time.
+ */
+export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curve: CostCurve): ReplayedTurn {
+  const relative = relativeAt(curve, turn.prompt.length);
+  const reply = turn.reply;
+  predictor.setReferences(turn.references);
+  predictor.replyLimit = turn.maxTokens;
+  predictor.reset({ stateTokens: turn.prompt as Token[] });
+  predictor.predictTokens();
+  let cost = 0;
+  if (reply.length > 0) predictor.pushTokens([reply[0]!] as Token[]);
+  for (let at = 1; at < reply.length; ) {
+    const draft = predictor.predictTokens();
+    let accepted = 0;
+    while (accepted < draft.length && at + accepted < reply.length && draft[accepted] === reply[at + accepted]) accepted++;
+    cost += relative[draft.length]!;
+    for (const token of reply.slice(at, at + accepted + 1)) predictor.pushTokens([token] as Token[]);
+    at += accepted + 1;
+  }
+  const stats = predictor.takeStats();
+  const runs = copyableRuns(reply, turn.prompt, turn.references.map((r) => r.tokens));
+  const oracle = fastestPasses(runs, relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  return {
+    id: turn.id,
+    kind: turn.kind,
+    turn: turn.turn,
+    tokens: reply.length,
+    drafted: stats.drafted,
+    accepted: stats.accepted,
+    cost,
+    oracleCost: oracle.cost,
+  };
+}
+
+/** Every turn in the trace's order: one policy for all, as one engine has, and one predictor per conversation. */
+export function replayTrace(trace: Trace): ReplayedTurn[] {
+  const policy = new DraftPolicy(trace.costCurve, false);
+  const predictors = new Map<string, ReferencePredictor>();
+  return trace.turns.map((turn) => {
+    let predictor = predictors.get(turn.conversation);
+    if (!predictor) predictors.set(turn.conversation, (predictor = new ReferencePredictor(policy)));
+    return replayTurn(predictor, turn, trace.costCurve);
+  });
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const file = process.argv[2];
+  if (!file) throw new Error("usage: tsx test/bench/replay.ts TRACE.json");
+  const turns = replayTrace(JSON.parse(fs.readFileSync(file, "utf8")) as Trace);
+  const verbose = process.argv.includes("--turns");
+  if (verbose)
+    for (const t of turns)
+      console.log(
+        `${t.id.padEnd(20)} t${t.turn} ${String(t.tokens).padStart(4)} tok  accepted ${t.accepted}/${t.drafted}  ` +
+          `speed-up ${((t.tokens - 1) / t.cost).toFixed(2)}x  bound ${((t.tokens - 1) / t.oracleCost).toFixed(2)}x  share ${((t.oracleCost / t.cost) * 100).toFixed(0)}%`,
+      );
+  console.log("kind         decoding speed-up  bound  share  accepted/drafted");
+  for (const kind of [...new Set(turns.map((t) => t.kind))]) {
+    const of = turns.filter((t) => t.kind === kind);
+    const sum = (f: (t: ReplayedTurn) => number) => of.reduce((n, t) => n + f(t), 0);
+    const plain = sum((t) => Math.max(0, t.tokens - 1));
+    console.log(
+      `${kind.padEnd(12)} ${(plain / sum((t) => t.cost)).toFixed(2).padStart(16)}x  ${(plain / sum((t) => t.oracleCost)).toFixed(2).padStart(4)}x` +
+        `  ${((sum((t) => t.oracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%  ${sum((t) => t.accepted)}/${sum((t) => t.drafted)}`,
+    );
+  }
+}
