@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { copyableRuns, fastestPasses } from "./copyBound";
+import { copyableRuns, fastestPasses, seenRuns } from "./copyBound";
 
 describe("copyableRuns", () => {
   it("measures how far the reply equals its prompt or a reference from each place", () => {
@@ -8,6 +8,21 @@ describe("copyableRuns", () => {
 
   it("lets a copy of the reply's own earlier tokens run on into the tokens it produces", () => {
     expect(copyableRuns([1, 2, 1, 2, 1, 2], [5], [])).toEqual([0, 0, 4, 3, 2, 1]);
+  });
+});
+
+describe("seenRuns", () => {
+  it("keeps of each copy what is left once its first tokens are written", () => {
+    expect(seenRuns([3, 2, 1, 0, 4, 3, 2, 1], 1)).toEqual([0, 2, 1, 0, 0, 3, 2, 1]);
+    expect(seenRuns([3, 2, 1, 0, 4, 3, 2, 1], 2)).toEqual([0, 0, 1, 0, 0, 0, 2, 1]);
+  });
+
+  it("lets a copy begun earlier carry past a shorter one that begins inside it", () => {
+    expect(seenRuns([5, 1, 3, 2, 1], 1)).toEqual([0, 4, 3, 2, 1]);
+  });
+
+  it("is the runs themselves when nothing need be seen", () => {
+    expect(seenRuns([2, 1, 0, 1], 0)).toEqual([2, 1, 0, 1]);
   });
 });
 

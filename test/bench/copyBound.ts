@@ -27,6 +27,22 @@ export function copyableRuns(reply: readonly number[], prompt: readonly number[]
   return runs;
 }
 
+/**
+ * `runs` as a drafter that copies from where the reply's own tail occurs can
+ * know them: at place i, only a copy that already took in the `seen` tokens
+ * before i, and only for what is left of it. A lookup predictor finds a copy
+ * by its first tokens once the reply has written them, so the copy bound's
+ * first `seen` tokens of every copy are out of its reach (a copy may still
+ * begin mid-way through another).
+ */
+export function seenRuns(runs: readonly number[], seen: number): number[] {
+  return runs.map((_, i) => {
+    let known = 0;
+    for (let j = seen; j <= i; j++) known = Math.max(known, runs[i - j]! - j);
+    return known;
+  });
+}
+
 /** The longest run of `target` from `start` that equals `source` from some place before `before`. */
 function longestAt(target: readonly number[], start: number, source: readonly number[], before: number): number {
   let best = 0;

@@ -12,17 +12,18 @@ function turn(reply: number[], references: TracedTurn["references"]): TracedTurn
 
 describe("replayTrace", () => {
   it("drafts a reply that repeats a reference and prices its passes below plain decoding, never below the copy bound", () => {
-    const trace: Trace = { costCurve, turns: [turn([7, ...passage], [{ id: "past", tokens: [5, 7, ...passage] }])] };
+    const trace: Trace = { costCurve, turns: [turn([9, ...passage], [{ id: "past", tokens: [5, 7, ...passage] }])] };
     const [replayed] = replayTrace(trace);
     expect(replayed!.accepted).toBeGreaterThan(50);
     expect(replayed!.accepted).toBeLessThanOrEqual(replayed!.drafted);
     expect(replayed!.cost).toBeLessThan(replayed!.tokens - 1);
-    expect(replayed!.cost).toBeGreaterThanOrEqual(replayed!.oracleCost);
+    expect(replayed!.cost).toBeGreaterThanOrEqual(replayed!.lookupOracleCost);
+    expect(replayed!.lookupOracleCost).toBeGreaterThan(replayed!.oracleCost);
   });
 
   it("costs one pass per token after the first when there is nothing to copy", () => {
     const reply = Array.from({ length: 40 }, (_, i) => 3000 + i);
     const [replayed] = replayTrace({ costCurve, turns: [turn(reply, [])] });
-    expect(replayed).toMatchObject({ drafted: 0, accepted: 0, cost: 39, oracleCost: 39 });
+    expect(replayed).toMatchObject({ drafted: 0, accepted: 0, cost: 39, oracleCost: 39, lookupOracleCost: 39 });
   });
 });

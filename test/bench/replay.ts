@@ -11,7 +11,7 @@ import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
 import { batchCost, DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
-import { copyableRuns, fastestPasses } from "./copyBound";
+import { copyableRuns, fastestPasses, seenRuns } from "./copyBound";
 import type { Trace, TracedTurn } from "./trace";
 
 /** One reply replayed, its costs in one-token passes after the first token. */
@@ -26,6 +26,8 @@ export interface ReplayedTurn {
   cost: number;
   /** The copy oracle's cost for the same reply. */
   oracleCost: number;
+  /** The cost of the oracle that knows a copy once its first token is written (seenRuns). */
+  lookupOracleCost: number;
 }
 
 /** The curve's cost of a batch of 1..n over one token, after the turn's prompt: as the copy oracle prices it. */
@@ -58,7 +60,9 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
   }
   const stats = predictor.takeStats();
   const runs = copyableRuns(reply, turn.prompt, turn.references.map((r) => r.tokens));
-  const oracle = fastestPasses(runs, relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
+  const oracle = fastestPasses(runs, relative, maxDraft);
+  const lookupOracle = fastestPasses(seenRuns(runs, 1), relative, maxDraft);
   return {
     id: turn.id,
     kind: turn.kind,
@@ -68,6 +72,7 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
     accepted: stats.accepted,
     cost,
     oracleCost: oracle.cost,
+    lookupOracleCost: lookupOracle.cost,
   };
 }
 
@@ -93,14 +98,16 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
         `${t.id.padEnd(20)} t${t.turn} ${String(t.tokens).padStart(4)} tok  accepted ${t.accepted}/${t.drafted}  ` +
           `speed-up ${((t.tokens - 1) / t.cost).toFixed(2)}x  bound ${((t.tokens - 1) / t.oracleCost).toFixed(2)}x  share ${((t.oracleCost / t.cost) * 100).toFixed(0)}%`,
       );
-  console.log("kind         decoding speed-up  bound  share  accepted/drafted");
+  console.log("kind         decoding speed-up  bound  share  lookup bound  share  accepted/drafted");
   for (const kind of [...new Set(turns.map((t) => t.kind))]) {
     const of = turns.filter((t) => t.kind === kind);
     const sum = (f: (t: ReplayedTurn) => number) => of.reduce((n, t) => n + f(t), 0);
     const plain = sum((t) => Math.max(0, t.tokens - 1));
     console.log(
       `${kind.padEnd(12)} ${(plain / sum((t) => t.cost)).toFixed(2).padStart(16)}x  ${(plain / sum((t) => t.oracleCost)).toFixed(2).padStart(4)}x` +
-        `  ${((sum((t) => t.oracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%  ${sum((t) => t.accepted)}/${sum((t) => t.drafted)}`,
+        `  ${((sum((t) => t.oracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%` +
+        `  ${(plain / sum((t) => t.lookupOracleCost)).toFixed(2).padStart(11)}x  ${((sum((t) => t.lookupOracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%` +
+        `  ${sum((t) => t.accepted)}/${sum((t) => t.drafted)}`,
     );
   }
 }

@@ -26,7 +26,7 @@ import { batchCost, maxDraftLength } from "../../electron/engine/draftPolicy";
 import type { Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
-import { copyableRuns, fastestPasses } from "./copyBound";
+import { copyableRuns, fastestPasses, seenRuns } from "./copyBound";
 import { checkPeerBinary, PeerBench } from "./peer";
 import type { Trace, TracedTurn, TraceSources } from "./trace";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
@@ -62,6 +62,8 @@ interface TurnResult {
   copyable: number;
   /** The oracle's time for this reply: baseline's time to first token, then its fewest-cost passes. */
   oracleMs: number;
+  /** The same for an oracle that knows a copy only once the reply has written its first token (see seenRuns). */
+  lookupOracleMs: number;
 }
 
 interface Reply {
@@ -165,7 +167,10 @@ await peer?.warmUp();
  * The oracle's time prices the fewest-cost passes on the calibrated curve at
  * the baseline's measured time per token.
  */
-async function copyOracle(conversationId: string, baseline: ModeResult): Promise<{ copyable: number; oracleMs: number; sources: TraceSources }> {
+async function copyOracle(
+  conversationId: string,
+  baseline: ModeResult,
+): Promise<{ copyable: number; oracleMs: number; lookupOracleMs: number; sources: TraceSources }> {
   const { store, settings } = services.reference;
   const messages = await messagesAsRead("reference", conversationId);
   const answer = messages.at(-1)!;
@@ -179,11 +184,14 @@ async function copyOracle(conversationId: string, baseline: ModeResult): Promise
   const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
   // Priced after the prompt: a batch deep in a long prompt costs more single tokens than after a short one.
   const relative = curve.relative.map((_, i) => batchCost(curve, i + 1, prompt.length) / batchCost(curve, 1, prompt.length));
-  const { cost, drafted } = fastestPasses(runs, relative, Math.min(maxDraftLength, curve.exactBatch - 1));
+  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
+  const { cost, drafted } = fastestPasses(runs, relative, maxDraft);
+  const lookup = fastestPasses(seenRuns(runs, 1), relative, maxDraft);
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
   return {
     copyable: drafted,
     oracleMs: baseline.firstTokenMs + cost * perToken,
+    lookupOracleMs: baseline.firstTokenMs + lookup.cost * perToken,
     sources: { prompt, references: references.map((r) => ({ id: r.id, tokens: [...r.tokens] })) },
   };
 }
@@ -312,6 +320,7 @@ const summary = {
           acceptance: drafted > 0 ? accepted / drafted : 0,
           copyableShare: sum(rows, (r) => r.copyable) / tokens,
           copyBound: sum(rows, (r) => r.modes.baseline.ms) / sum(rows, (r) => r.oracleMs),
+          lookupBound: sum(rows, (r) => r.modes.baseline.ms) / sum(rows, (r) => r.lookupOracleMs),
           ceiling: ceiling(rows),
         },
       ];
@@ -319,12 +328,12 @@ const summary = {
   ),
 };
 
-console.log("\nkind         turns  builtin  reference  copied  copyable  accepted/drafted  copy bound  ceiling");
+console.log("\nkind         turns  builtin  reference  copied  copyable  accepted/drafted  copy bound  lookup bound  ceiling");
 for (const [kind, k] of Object.entries(summary.kinds))
   console.log(
     `${kind.padEnd(12)} ${String(k.turns).padStart(5)}  ${k.speedup.builtin.toFixed(2).padStart(6)}x  ${k.speedup.reference.toFixed(2).padStart(8)}x` +
       `  ${(k.acceptedShare * 100).toFixed(0).padStart(5)}%  ${(k.copyableShare * 100).toFixed(0).padStart(7)}%  ${(k.acceptance * 100).toFixed(0).padStart(15)}%` +
-      `  ${k.copyBound.toFixed(2).padStart(9)}x  ${k.ceiling.toFixed(2).padStart(6)}x`,
+      `  ${k.copyBound.toFixed(2).padStart(9)}x  ${k.lookupBound.toFixed(2).padStart(11)}x  ${k.ceiling.toFixed(2).padStart(6)}x`,
   );
 console.log(`\nreference identical to baseline on every turn: ${summary.identical}`);
 console.log(`builtin identical to baseline on every turn: ${summary.builtinIdentical}`);
@@ -332,6 +341,10 @@ console.log(`predictor's own work: ${(summary.predictorShare * 100).toFixed(2)}%
 console.log(
   "copy bound: an oracle that drafts exactly the runs the reply shares with its prompt, past answers and own earlier tokens, " +
     "each pass priced by the cost curve at the prompt's depth, after baseline's time to first token",
+);
+console.log(
+  "lookup bound: the same oracle knowing each copy only once the reply has written its first token, " +
+    "as a drafter that copies from where the reply's tail occurs must",
 );
 console.log(
   `ceiling: baseline's time to first token as measured, the rest at the curve's best throughput within the exact batch ` +
