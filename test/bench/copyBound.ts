@@ -1,3 +1,5 @@
+import { batchCost, type CostCurve } from "../../electron/engine/draftPolicy";
+
 /**
  * The fastest any reference drafter could have written a reply, given what
  * there was to copy: an oracle that knows, at every place in the reply, how far
@@ -53,6 +55,11 @@ function longestAt(target: readonly number[], start: number, source: readonly nu
     best = Math.max(best, length);
   }
   return best;
+}
+
+/** The curve's cost of a batch of 1..n tokens over one token, both after `cachedTokens`: the oracles' prices. */
+export function relativeAt(curve: Omit<CostCurve, "exactBatch">, cachedTokens: number): number[] {
+  return curve.relative.map((_, i) => batchCost(curve, i + 1, cachedTokens) / batchCost(curve, 1, cachedTokens));
 }
 
 /**

@@ -9,9 +9,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
-import { batchCost, DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
+import { DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
-import { copyableRuns, fastestPasses, seenRuns } from "./copyBound";
+import { copyableRuns, fastestPasses, relativeAt, seenRuns } from "./copyBound";
 import type { Trace, TracedTurn } from "./trace";
 
 /** One reply replayed, its costs in one-token passes after the first token. */
@@ -28,11 +28,6 @@ export interface ReplayedTurn {
   oracleCost: number;
   /** The cost of the oracle that knows a copy once its first token is written (seenRuns). */
   lookupOracleCost: number;
-}
-
-/** The curve's cost of a batch of 1..n over one token, after the turn's prompt: as the copy oracle prices it. */
-function relativeAt(curve: CostCurve, cachedTokens: number): number[] {
-  return curve.relative.map((_, i) => batchCost(curve, i + 1, cachedTokens) / batchCost(curve, 1, cachedTokens));
 }
 
 /**

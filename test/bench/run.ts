@@ -22,11 +22,11 @@ import { pastAnswerReferences } from "../../electron/chat/references";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
 import { SettingsStore } from "../../electron/chat/settings";
-import { batchCost, maxDraftLength } from "../../electron/engine/draftPolicy";
+import { maxDraftLength } from "../../electron/engine/draftPolicy";
 import type { Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
-import { copyableRuns, fastestPasses, seenRuns } from "./copyBound";
+import { copyableRuns, fastestPasses, relativeAt, seenRuns } from "./copyBound";
 import { checkPeerBinary, PeerBench } from "./peer";
 import type { Trace, TracedTurn, TraceSources } from "./trace";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
@@ -183,7 +183,7 @@ async function copyOracle(
   ];
   const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
   // Priced after the prompt: a batch deep in a long prompt costs more single tokens than after a short one.
-  const relative = curve.relative.map((_, i) => batchCost(curve, i + 1, prompt.length) / batchCost(curve, 1, prompt.length));
+  const relative = relativeAt(curve, prompt.length);
   const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
   const { cost, drafted } = fastestPasses(runs, relative, maxDraft);
   const lookup = fastestPasses(seenRuns(runs, 1), relative, maxDraft);
