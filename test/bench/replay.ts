@@ -4,7 +4,11 @@
 // too. Every pass is priced by the trace's cost curve, as the copy oracle's
 // are, which makes the two comparable: what the predictor reaches of the copy
 // bound, apart from the per-pass overhead a real run adds. Predictor changes
-// can be judged in seconds this way; the bench remains the measure.
+// can be judged in seconds this way; the bench remains the measure. Two
+// things differ from a real run: the policy learns no pass times (the curve
+// is taken as measured), and the trace names no end-of-generation tokens, so
+// a copy may run on past a source's end of turn, which the engine's predictor
+// stops before.
 import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
