@@ -1,4 +1,4 @@
-import { batchCost, type CostCurve } from "../../electron/engine/draftPolicy";
+import { batchCost, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
 
 /**
  * The fastest any reference drafter could have written a reply, given what
@@ -60,6 +60,25 @@ function longestAt(target: readonly number[], start: number, source: readonly nu
 /** The curve's cost of a batch of 1..n tokens over one token, both after `cachedTokens`: the oracles' prices. */
 export function relativeAt(curve: Omit<CostCurve, "exactBatch">, cachedTokens: number): number[] {
   return curve.relative.map((_, i) => batchCost(curve, i + 1, cachedTokens) / batchCost(curve, 1, cachedTokens));
+}
+
+/**
+ * What the copy oracle and the lookup oracle (copies known once their first token is written) pay
+ * for `reply`, in one-token passes after its first token, each pass priced by `curve` after the
+ * prompt (a batch deep in a long prompt costs more single tokens than after a short one); `drafted`
+ * counts the copy oracle's drafted tokens.
+ */
+export function oracleCosts(
+  reply: readonly number[],
+  prompt: readonly number[],
+  references: readonly (readonly number[])[],
+  curve: CostCurve,
+): { cost: number; drafted: number; lookupCost: number } {
+  const runs = copyableRuns(reply, prompt, references);
+  const relative = relativeAt(curve, prompt.length);
+  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
+  const { cost, drafted } = fastestPasses(runs, relative, maxDraft);
+  return { cost, drafted, lookupCost: fastestPasses(seenRuns(runs, 1), relative, maxDraft).cost };
 }
 
 /**

@@ -13,9 +13,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
-import { DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
+import { DraftPolicy, type CostCurve } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
-import { copyableRuns, fastestPasses, relativeAt, seenRuns } from "./copyBound";
+import { oracleCosts, relativeAt } from "./copyBound";
 import type { Trace, TracedTurn } from "./trace";
 
 /** One reply replayed, its costs in one-token passes after the first token. */
@@ -58,10 +58,7 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
     at += accepted + 1;
   }
   const stats = predictor.takeStats();
-  const runs = copyableRuns(reply, turn.prompt, turn.references.map((r) => r.tokens));
-  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
-  const oracle = fastestPasses(runs, relative, maxDraft);
-  const lookupOracle = fastestPasses(seenRuns(runs, 1), relative, maxDraft);
+  const oracle = oracleCosts(reply, turn.prompt, turn.references.map((r) => r.tokens), curve);
   return {
     id: turn.id,
     kind: turn.kind,
@@ -71,7 +68,7 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
     accepted: stats.accepted,
     cost,
     oracleCost: oracle.cost,
-    lookupOracleCost: lookupOracle.cost,
+    lookupOracleCost: oracle.lookupCost,
   };
 }
 

@@ -22,11 +22,10 @@ import { pastAnswerReferences } from "../../electron/chat/references";
 import { ChatService } from "../../electron/chat/chatService";
 import { ModelHost } from "../../electron/chat/modelHost";
 import { SettingsStore } from "../../electron/chat/settings";
-import { maxDraftLength } from "../../electron/engine/draftPolicy";
 import type { Drafting } from "../../electron/engine/engine";
 import { defaultModel } from "../../electron/engine/modelCatalog";
 import { fetchModel } from "../../electron/engine/modelFetch";
-import { copyableRuns, fastestPasses, relativeAt, seenRuns } from "./copyBound";
+import { oracleCosts } from "./copyBound";
 import { checkPeerBinary, PeerBench } from "./peer";
 import type { Trace, TracedTurn, TraceSources } from "./trace";
 import { parseWorkloads, type Workload, type WorkloadKind } from "./workloads";
@@ -181,17 +180,12 @@ async function copyOracle(
     ...pastAnswerReferences(store, engine, question.content, conversationId, similarAnswers),
     ...documentReferences(store, engine, store.messageSources(question.id)),
   ];
-  const runs = copyableRuns(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens));
-  // Priced after the prompt: a batch deep in a long prompt costs more single tokens than after a short one.
-  const relative = relativeAt(curve, prompt.length);
-  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
-  const { cost, drafted } = fastestPasses(runs, relative, maxDraft);
-  const lookup = fastestPasses(seenRuns(runs, 1), relative, maxDraft);
+  const { cost, drafted, lookupCost } = oracleCosts(engine.tokenize(answer.content), prompt, references.map((r) => r.tokens), curve);
   const perToken = (baseline.ms - baseline.firstTokenMs) / Math.max(1, baseline.tokens - 1);
   return {
     copyable: drafted,
     oracleMs: baseline.firstTokenMs + cost * perToken,
-    lookupOracleMs: baseline.firstTokenMs + lookup.cost * perToken,
+    lookupOracleMs: baseline.firstTokenMs + lookupCost * perToken,
     sources: { prompt, references: references.map((r) => ({ id: r.id, tokens: [...r.tokens] })) },
   };
 }
