@@ -1,3 +1,5 @@
+import { spawn } from "node:child_process";
+import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -108,6 +110,70 @@ describe("PeerServer", () => {
       expect(completion.tokens.length).toBeLessThanOrEqual(12);
     } finally {
       await server.close();
+    }
+  });
+});
+
+/** A stand-in for llama-server: healthy at once on the port it is given, its pid written where the environment says. */
+const fakeServer = `
+import fs from "node:fs";
+import http from "node:http";
+const port = Number(process.argv[process.argv.indexOf("--port") + 1]);
+fs.writeFileSync(process.env.REPRISE_FAKE_PEER_PID, String(process.pid));
+http.createServer((request, response) => response.end("{}")).listen(port, "127.0.0.1");
+`;
+
+/** Whether process `pid` still runs: a zombie no longer does (where nothing reaps it, it keeps its pid). */
+function running(pid: number): boolean {
+  const status = `/proc/${pid}/status`;
+  if (fs.existsSync("/proc/self/status")) return fs.existsSync(status) && !/^State:\s+Z/m.test(fs.readFileSync(status, "utf8"));
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe("a bench stopped by a signal", () => {
+  it.each(["SIGINT", "SIGTERM"] as const)("stops the servers it started first (%s)", async (signal) => {
+    const dir = fs.mkdtempSync(path.join(logDir, "signal-"));
+    const server = path.join(dir, "llama-server.mjs");
+    fs.writeFileSync(server, `#!${process.execPath}\n${fakeServer}`, { mode: 0o700 });
+    const bench = path.join(dir, "bench.mts");
+    const options = { model: "model.gguf", threads: 1, mode: "plain" };
+    fs.writeFileSync(
+      bench,
+      `import { PeerServer } from ${JSON.stringify(path.resolve(import.meta.dirname, "peerServer.ts"))};\n` +
+        `await PeerServer.start(${JSON.stringify(server)}, ${JSON.stringify(options)}, ${JSON.stringify(path.join(dir, "server.log"))});\n` +
+        `console.log("up");\nsetInterval(() => {}, 1000);\n`,
+    );
+    const pidFile = path.join(dir, "server.pid");
+    const child = spawn(process.execPath, ["--import", "tsx", bench], {
+      cwd: path.resolve(import.meta.dirname, "../.."),
+      env: { ...process.env, REPRISE_FAKE_PEER_PID: pidFile },
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    let output = "";
+    child.stdout.setEncoding("utf8");
+    await new Promise<void>((resolve, reject) => {
+      child.stdout.on("data", (chunk: string) => {
+        output += chunk;
+        if (output.includes("up")) resolve();
+      });
+      child.on("exit", (code) => reject(new Error(`the bench exited (code ${code}) before its server came up`)));
+    });
+    const pid = Number(fs.readFileSync(pidFile, "utf8"));
+    try {
+      expect(running(pid)).toBe(true);
+      const exited = once(child, "exit");
+      child.kill(signal);
+      expect(await exited).toEqual([null, signal]);
+      // The server is sent SIGTERM before the bench goes; it takes a moment to end.
+      for (let tries = 0; tries < 100 && running(pid); tries++) await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(running(pid)).toBe(false);
+    } finally {
+      if (running(pid)) process.kill(pid, "SIGKILL");
     }
   });
 });

@@ -160,11 +160,22 @@ function freePort(): Promise<number> {
   });
 }
 
-/** Servers still running; a bench that stops on an error must not leave them behind. */
+/**
+ * Servers still running; a bench that stops on an error, or is stopped by a signal, must not leave
+ * them behind: a server left running would load the machine under the next benchmark. A signal
+ * ends the process without its "exit" event, so each is handled once, then raised again.
+ */
 const running = new Set<ChildProcess>();
-process.on("exit", () => {
+const stopAll = () => {
   for (const child of running) child.kill("SIGTERM");
-});
+};
+process.on("exit", stopAll);
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+  process.once(signal, () => {
+    stopAll();
+    process.kill(process.pid, signal);
+  });
+}
 
 /** Loading a model takes a second or two; on a machine loaded by other work, much longer. */
 const startTimeoutMs = 180_000;
