@@ -160,21 +160,29 @@ function freePort(): Promise<number> {
   });
 }
 
-/**
- * Servers still running; a bench that stops on an error, or is stopped by a signal, must not leave
- * them behind: a server left running would load the machine under the next benchmark. A signal
- * ends the process without its "exit" event, so each is handled once, then raised again.
- */
+/** Servers still running; a bench that stops on an error, or is stopped by a signal, must not leave them behind. */
 const running = new Set<ChildProcess>();
-const stopAll = () => {
-  for (const child of running) child.kill("SIGTERM");
-};
-process.on("exit", stopAll);
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
-  process.once(signal, () => {
-    stopAll();
-    process.kill(process.pid, signal);
-  });
+let stopsWithProcess = false;
+
+/**
+ * Has `child` stopped when this process ends: a server left running would load the machine under the
+ * next benchmark. A signal ends the process without its "exit" event, so each is handled once, then
+ * raised again. The handlers are installed with the first server, not by importing this module.
+ */
+function stopWithProcess(child: ChildProcess): void {
+  running.add(child);
+  if (stopsWithProcess) return;
+  stopsWithProcess = true;
+  const stopAll = () => {
+    for (const server of running) server.kill("SIGTERM");
+  };
+  process.on("exit", stopAll);
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) {
+    process.once(signal, () => {
+      stopAll();
+      process.kill(process.pid, signal);
+    });
+  }
 }
 
 /** Loading a model takes a second or two; on a machine loaded by other work, much longer. */
@@ -195,7 +203,7 @@ export class PeerServer {
     const log = fs.openSync(logFile, "w", 0o600);
     const child = spawn(binary, serverArgs({ ...options, port }), { stdio: ["ignore", log, log] });
     fs.closeSync(log);
-    running.add(child);
+    stopWithProcess(child);
     let failure: Error | undefined;
     const exited = new Promise<void>((resolve) => {
       child.on("error", (error) => {
