@@ -216,12 +216,12 @@ export class ReplyRunner {
     const sampling = resolveSampling(g.samplingPreset ?? settings.samplingPreset, settings, engine.recommendedSampling);
     // An OpenAI request's temperature applies to the app's sampling.
     if (g.temperature !== undefined) sampling.temperature = g.temperature;
-    const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null);
+    const turns = [...system, ...toTurns(kept)];
+    const chat = await chats.acquire(engine, g.stateKey, drafting, g.conversationId !== null, turns);
     let firstTokenMs: number | undefined;
     let text = "";
     let thought = "";
     let reply: Reply;
-    const turns = [...system, ...toTurns(kept)];
     try {
       reply = await chat.reply(turns, {
         maxTokens,

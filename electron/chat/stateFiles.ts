@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Engine, EngineChat } from "../engine/engine";
@@ -72,6 +72,48 @@ export class StateFiles {
       console.warn(`Could not load the saved state of conversation ${key}: ${(error as Error).message}`);
       fs.rmSync(file, { force: true });
       return false;
+    }
+  }
+
+  /** Whether a state of the conversation is saved for this engine's model. */
+  has(engine: Engine, key: string): boolean {
+    return fs.existsSync(this.file(engine, key));
+  }
+
+  /**
+   * Writes the chat's state aside for another chat to start from (`loadCopy`), while its context
+   * may still go to someone else; null when it could not be written (only the speed-up is lost). A
+   * copy a crash leaves behind is removed at the next start, as a cut-short save is.
+   */
+  async saveCopy(chat: EngineChat): Promise<string | null> {
+    const file = path.join(this.dir, `copy-${randomUUID()}.state${partial}`);
+    try {
+      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      await chat.sequence.saveStateToFile(file);
+      fs.chmodSync(file, 0o600);
+      return file;
+    } catch (error) {
+      console.warn(`Could not copy an evaluated state: ${(error as Error).message}`);
+      fs.rmSync(file, { force: true });
+      return null;
+    }
+  }
+
+  /**
+   * Loads a `saveCopy` into a fresh chat and keeps its first `tokens` only; the copy is deleted
+   * either way. False (and the chat left empty) when it could not be loaded.
+   */
+  async loadCopy(file: string, chat: EngineChat, tokens: number): Promise<boolean> {
+    try {
+      await chat.sequence.loadStateFromFile(file, { acceptRisk: true });
+      await chat.startFromCopy(tokens);
+      return true;
+    } catch (error) {
+      console.warn(`Could not load a copied state: ${(error as Error).message}`);
+      await chat.clear();
+      return false;
+    } finally {
+      fs.rmSync(file, { force: true });
     }
   }
 

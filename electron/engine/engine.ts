@@ -135,6 +135,16 @@ export interface Reply {
 
 const defaultContextSize = 4096;
 
+/**
+ * The fewest rows of a batch for which llama.cpp's CPU attention takes its tiled path
+ * (`GGML_FA_TILE_Q`), whose rounding differs from the row-by-row path of smaller batches and of
+ * single tokens. A token's cached keys and values, and so every reply after it, depend on the path
+ * its batch took: a prompt is evaluated bit for bit as a fresh chat would only where every token
+ * takes the path it would take there (measured on both test models: re-reading a prompt's last 64
+ * tokens or more in their own batch gives the logits of one batch to the bit, fewer do not).
+ */
+const tiledAttentionRows = 64;
+
 /** At most this many tokens are evaluated to open a conversation's next turn (see `openNextTurn`). */
 const maxOpeningTokens = 32;
 
@@ -360,6 +370,12 @@ function toHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
 /** A conversation's evaluation state: turns that were evaluated before are not evaluated again. */
 export class EngineChat {
   private readonly chat: LlamaChat;
+  /**
+   * The first held tokens, as far as they were evaluated in one tiled-attention batch of a prompt
+   * that a fresh chat would read in one batch too: what another chat may start from and still reply
+   * bit for bit as if it had read its prompt itself (see `sharedPrefix`).
+   */
+  private tiled: readonly Token[] = [];
 
   constructor(
     readonly engine: Engine,
@@ -390,6 +406,7 @@ export class EngineChat {
       reference.takeStats();
     }
     const before = this.sequence.tokenPredictions;
+    const readsTiled = this.sequence.nextTokenIndex === this.tiled.length ? this.tiledPrompt(turns) : null;
     // node-llama-cpp hands the answer's tokens to onToken and a thought's only to onResponseChunk.
     const tokens: Token[] = [];
     const thoughtTokens: Token[] = [];
@@ -423,6 +440,7 @@ export class EngineChat {
       .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
       .join("");
     const ms = performance.now() - started;
+    this.keepTiled(readsTiled ?? this.tiled.length);
     const failure = this.engine.draftingFailure;
     const drafted = reference !== undefined && !penalized && failure === null;
     const after = this.sequence.tokenPredictions;
@@ -486,7 +504,58 @@ export class EngineChat {
     // differs earlier (a context shifted during the reply) is left for the next reply to rebuild.
     if (tokens.length - same > maxOpeningTokens) return;
     if (same < held.length) await this.sequence.eraseContextTokenRanges([{ start: same, end: held.length }]);
+    this.keepTiled(this.tiled.length);
     if (same < tokens.length) await this.sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(same));
+  }
+
+  /**
+   * How many of this chat's held tokens another chat, whose prompt renders as `prompt`, may start
+   * from and still evaluate bit for bit what reading the prompt from scratch would: tokens the two
+   * share that this chat evaluated in one tiled batch, leaving the other's prompt at least a tiled
+   * batch of its own to read, in one batch. On the CPU backend only, where the attention's paths are
+   * known; 0 elsewhere.
+   */
+  sharedPrefix(prompt: readonly Token[]): number {
+    if (this.engine.model.llama.gpu !== false || !this.readInOneBatch(prompt.length)) return 0;
+    const most = Math.min(this.tiled.length, prompt.length - tiledAttentionRows);
+    let shared = 0;
+    while (shared < most && this.tiled[shared] === prompt[shared]) shared++;
+    return shared;
+  }
+
+  /**
+   * Keeps the first `tokens` of a state copied from another chat (its `sharedPrefix`), dropping the
+   * rest: that chat's tiled tokens, so this one's too.
+   */
+  async startFromCopy(tokens: number): Promise<void> {
+    const held = this.sequence.nextTokenIndex;
+    if (tokens < held) await this.sequence.eraseContextTokenRanges([{ start: tokens, end: held }]);
+    this.tiled = this.sequence.contextTokens.slice(0, tokens);
+  }
+
+  /**
+   * How many tokens the reply to `turns` leaves tiled when this chat holds only tiled tokens: its
+   * prompt up to the reply's opening, when the rest of it is read in one tiled batch and a fresh
+   * chat would read it all in one batch too; null when not.
+   */
+  private tiledPrompt(turns: readonly ChatTurn[]): number | null {
+    const rendered = this.engine.renderTurns(turns).length;
+    const unread = rendered - this.sequence.nextTokenIndex;
+    return unread >= tiledAttentionRows && this.readInOneBatch(rendered) ? rendered : null;
+  }
+
+  /** Whether a fresh chat reads a prompt that renders as `tokens` before its reply's opening in one batch. */
+  private readInOneBatch(tokens: number): boolean {
+    return tokens + maxOpeningTokens <= this.context.batchSize;
+  }
+
+  /** Keeps as tiled at most the first `tokens`, and only while the context still holds them. */
+  private keepTiled(tokens: number): void {
+    const held = this.sequence.contextTokens;
+    const candidate = tokens > this.tiled.length ? held.slice(0, tokens) : this.tiled.slice(0, tokens);
+    let same = 0;
+    while (same < candidate.length && candidate[same] === held[same]) same++;
+    this.tiled = candidate.slice(0, same);
   }
 
   /**
@@ -496,6 +565,7 @@ export class EngineChat {
    */
   async clear(): Promise<void> {
     await this.sequence.eraseContextTokenRanges([{ start: 0, end: this.sequence.nextTokenIndex }]);
+    this.tiled = [];
     if (this.predictor instanceof ReferencePredictor) this.predictor.forgetSources();
   }
 

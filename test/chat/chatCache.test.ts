@@ -1,0 +1,130 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
+import { ChatCache } from "../../electron/chat/chatCache";
+import { StateFiles } from "../../electron/chat/stateFiles";
+import { cheapVerification } from "../../electron/engine/draftPolicy";
+import { Engine, EngineChat, type ChatTurn } from "../../electron/engine/engine";
+import { exactnessModels, testModelPath } from "../helpers/model";
+import { expectDone, startService, type TestService } from "./helpers";
+
+/** A pasted text of some hundreds of tokens, as users paste one to ask about it. */
+const pasted = `Summarize this text in two sentences.
+
+The town of Millbrook takes its water from two wells on the hill above the river. In the spring of
+last year the older well ran dry for six weeks, and the council had to bring water in by truck from
+the next valley. Each household was allowed forty liters a day, and the school closed its kitchen.
+
+An engineer from the county studied both wells over the summer. She found that the older well had
+been drilled too shallow, into a layer of gravel that fills only when the snow melts, while the newer
+well reaches the rock below and gives the same amount of water all year. She advised the council to
+deepen the older well by thirty meters, to fit both wells with meters, and to repair the pipe under
+the market square, which was losing a fifth of the water it carried.
+
+The council agreed to the repairs in October. The work will cost the town about two hundred thousand
+euros, half of it paid by the county, and it should be finished before the next spring. Until then,
+the council asks every household to water gardens only in the evening and to report any leak it sees.`;
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+describe.each(exactnessModels)("a new conversation that opens as a kept one does, on $name", ({ model }) => {
+  let engine: Engine;
+
+  beforeAll(async () => {
+    // Timings that favour drafting, so that the drafted reply below verifies drafts.
+    engine = await Engine.load({ modelPath: await testModelPath(model), contextSize: 2048, threads: 1, assumedCost: cheapVerification });
+  });
+  afterAll(() => engine?.dispose());
+
+  it("starts from the kept one's state, and replies token for token as from a prompt read from scratch", async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-shared-"));
+    dirs.push(stateDir);
+    const cache = new ChatCache(3, new StateFiles(stateDir));
+    const turns: ChatTurn[] = [{ role: "user", text: pasted }];
+    const prompt = engine.renderTurns(turns).length;
+    expect(prompt).toBeGreaterThan(200);
+
+    const scratch = await engine.openChat({ drafting: "off" });
+    const fresh = await scratch.reply(turns, { maxTokens: 48 });
+    await scratch.dispose();
+    console.log(`${model.id}, from scratch: ${JSON.stringify(fresh.text)}`);
+
+    const first = await cache.acquire(engine, "first", "off", true, turns);
+    expect(first.sequence.nextTokenIndex).toBe(0);
+    expect((await first.reply(turns, { maxTokens: 48 })).tokens).toEqual(fresh.tokens);
+
+    // The same text pasted into a new conversation, drafted this time: all but the prompt's last
+    // tokens come from the first conversation (the last 64 are read again, in their own batch, so
+    // that they are evaluated as a fresh prompt's are).
+    const again = await cache.acquire(engine, "again", "reference", true, turns);
+    expect(again.sequence.nextTokenIndex).toBe(prompt - 64);
+    const reply = await again.reply(turns, { maxTokens: 48 });
+    expect(reply.tokens).toEqual(fresh.tokens);
+    expect(reply.stats.drafted).toBeGreaterThan(0);
+
+    // One that shares no more than the template's opening reads its prompt from scratch.
+    const hello: ChatTurn[] = [{ role: "user", text: "Hello there." }];
+    expect((await cache.acquire(engine, "hello", "off", true, hello)).sequence.nextTokenIndex).toBe(0);
+
+    // The copy went through the state folder, and none is left there.
+    expect(fs.readdirSync(stateDir)).toEqual([]);
+    await cache.clear();
+  });
+});
+
+/** What one reply cost its chat: tokens held before it and tokens it evaluated. */
+interface Evaluation {
+  heldBefore: number;
+  evaluated: number;
+}
+
+describe("the chat service", () => {
+  let t: TestService;
+  const evaluations: Evaluation[] = [];
+
+  beforeAll(async () => {
+    t = await startService({ contextSize: 2048, maxTokens: 24 });
+    const reply = EngineChat.prototype.reply;
+    vi.spyOn(EngineChat.prototype, "reply").mockImplementation(async function (this: EngineChat, turns, options) {
+      const meter = this.sequence.tokenMeter;
+      const used = () => meter.usedInputTokens + meter.usedOutputTokens;
+      const heldBefore = this.sequence.nextTokenIndex;
+      const before = used();
+      const result = await reply.call(this, turns, options);
+      evaluations.push({ heldBefore, evaluated: used() - before });
+      return result;
+    });
+  });
+  afterAll(async () => {
+    vi.restoreAllMocks();
+    await t?.close();
+  });
+
+  async function send(conversationId: string, text: string): Promise<Evaluation> {
+    const count = evaluations.length;
+    expectDone(await t.service.sendMessage({ conversationId, text }, () => {}));
+    expect(evaluations).toHaveLength(count + 1);
+    return evaluations.at(-1)!;
+  }
+
+  it("opens a new conversation from a kept one's state; that one still continues from its own", async () => {
+    const prompt = t.models.engine().renderTurns([{ role: "user", text: pasted }]).length;
+    const first = (await t.service.createConversation({})).id;
+    const cold = await send(first, pasted);
+    expect(cold.heldBefore).toBe(0);
+    expect(cold.evaluated).toBeGreaterThanOrEqual(prompt);
+
+    const again = await send((await t.service.createConversation({})).id, pasted);
+    expect(again.heldBefore).toBe(prompt - 64);
+    expect(again.evaluated).toBeLessThan(cold.evaluated - prompt / 2);
+
+    const resumed = await send(first, "And in one sentence?");
+    expect(resumed.heldBefore).toBeGreaterThan(prompt);
+    expect(resumed.evaluated).toBeLessThan(prompt / 4);
+    expect(fs.readdirSync(path.join(t.dir, "state")).filter((name) => name.startsWith("copy-"))).toEqual([]);
+  });
+});
