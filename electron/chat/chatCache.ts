@@ -94,7 +94,8 @@ export class ChatCache {
     const entry = this.entries.get(id);
     if (!entry) return;
     this.entries.delete(id);
-    if (save && entry.persist) await this.states?.save(entry.chat.engine, entry.key, entry.chat);
+    // A chat whose model went first (services sharing a model, closed in turn) has no state left to save.
+    if (save && entry.persist && !entry.chat.disposed) await this.states?.save(entry.chat.engine, entry.key, entry.chat);
     // A chat dropped unsaved may hold a state its engine call left broken: its context goes too.
     await (save ? entry.chat.release() : entry.chat.dispose());
   }

@@ -393,6 +393,11 @@ export class EngineChat {
     return this.chat.sequence;
   }
 
+  /** Whether the chat's context is gone: disposed, or with its model. */
+  get disposed(): boolean {
+    return this.chat.disposed;
+  }
+
   /** Generates the assistant's reply to the conversation `turns` (the last one is the user's). */
   async reply(turns: readonly ChatTurn[], options: ReplyOptions = {}): Promise<Reply> {
     const history = toHistory(turns);

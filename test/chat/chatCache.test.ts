@@ -76,6 +76,22 @@ describe.each(exactnessModels)("a new conversation that opens as a kept one does
   });
 });
 
+describe("a kept conversation whose model went first", () => {
+  it("is let go unsaved, without an error", async () => {
+    const stateDir = fs.mkdtempSync(path.join(os.tmpdir(), "reprise-shared-"));
+    dirs.push(stateDir);
+    const engine = await Engine.load({ modelPath: await testModelPath(), contextSize: 1024, threads: 1 });
+    const cache = new ChatCache(3, new StateFiles(stateDir));
+    const turns: ChatTurn[] = [{ role: "user", text: "Hello there." }];
+    const chat = await cache.acquire(engine, "hello", "off", true, turns);
+    expect((await chat.reply(turns, { maxTokens: 4 })).tokens.length).toBeGreaterThan(0);
+    await engine.dispose();
+    expect(chat.disposed).toBe(true);
+    await cache.clear();
+    expect(fs.readdirSync(stateDir)).toEqual([]);
+  });
+});
+
 /** What one reply cost its chat: tokens held before it and tokens it evaluated. */
 interface Evaluation {
   heldBefore: number;
