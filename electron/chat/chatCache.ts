@@ -61,7 +61,10 @@ export class ChatCache {
     return chat;
   }
 
-  /** The kept chat whose context shares the longest opening with the prompt of `turns`, if one shares enough. */
+  /**
+   * The kept chat whose context shares the longest opening with the prompt of `turns`, if one shares
+   * enough; of those sharing as much, the one holding fewest tokens, whose whole state the copy writes.
+   */
   private donorFor(engine: Engine, turns: readonly ChatTurn[]): { chat: EngineChat; sharedTokens: number } | null {
     if (this.entries.size === 0) return null;
     const prompt = engine.renderTurns(turns);
@@ -69,7 +72,10 @@ export class ChatCache {
     for (const { chat } of this.entries.values()) {
       if (chat.engine !== engine) continue;
       const shared = chat.sharedPrefix(prompt);
-      if (shared >= minSharedTokens && shared > (best?.sharedTokens ?? 0)) best = { chat, sharedTokens: shared };
+      if (shared < minSharedTokens || (best && shared < best.sharedTokens)) continue;
+      if (!best || shared > best.sharedTokens || chat.sequence.nextTokenIndex < best.chat.sequence.nextTokenIndex) {
+        best = { chat, sharedTokens: shared };
+      }
     }
     return best;
   }

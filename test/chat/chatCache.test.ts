@@ -66,12 +66,22 @@ describe.each(exactnessModels)("a new conversation that opens as a kept one does
     expect(reply.tokens).toEqual(fresh.tokens);
     expect(reply.stats.drafted).toBeGreaterThan(0);
 
+    // Of two conversations that share as much, the copy comes from the one holding fewer tokens.
+    await first.reply([...turns, { role: "assistant", text: fresh.text }, { role: "user", text: "And in one sentence?" }], { maxTokens: 16 });
+    expect(first.sequence.nextTokenIndex).toBeGreaterThan(again.sequence.nextTokenIndex);
+    const copied = vi.spyOn(StateFiles.prototype, "saveCopy");
+    const third = await cache.acquire(engine, "third", "off", true, turns);
+    expect(copied).toHaveBeenCalledTimes(1);
+    expect(copied.mock.calls[0]![0]).toBe(again);
+    copied.mockRestore();
+    expect((await third.reply(turns, { maxTokens: 48 })).tokens).toEqual(fresh.tokens);
+
     // One that shares no more than the template's opening reads its prompt from scratch.
     const hello: ChatTurn[] = [{ role: "user", text: "Hello there." }];
     expect((await cache.acquire(engine, "hello", "off", true, hello)).sequence.nextTokenIndex).toBe(0);
 
-    // The copy went through the state folder, and none is left there.
-    expect(fs.readdirSync(stateDir)).toEqual([]);
+    // The copies went through the state folder, and none is left there.
+    expect(fs.readdirSync(stateDir).filter((name) => name.startsWith("copy-"))).toEqual([]);
     await cache.clear();
   });
 });
