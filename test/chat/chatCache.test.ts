@@ -5,9 +5,10 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest
 import { ChatCache } from "../../electron/chat/chatCache";
 import { StateFiles } from "../../electron/chat/stateFiles";
 import { cheapVerification } from "../../electron/engine/draftPolicy";
-import { Engine, EngineChat, type ChatTurn } from "../../electron/engine/engine";
+import { Engine, type ChatTurn } from "../../electron/engine/engine";
 import { exactnessModels, testModelPath } from "../helpers/model";
-import { expectDone, startService, type TestService } from "./helpers";
+import { startService, type TestService } from "./helpers";
+import { meterReplies, sendMetered, type Evaluation } from "./replyMeter";
 
 /** A pasted text of some hundreds of tokens, as users paste one to ask about it. */
 const pasted = `Summarize this text in two sentences.
@@ -102,40 +103,20 @@ describe("a kept conversation whose model went first", () => {
   });
 });
 
-/** What one reply cost its chat: tokens held before it and tokens it evaluated. */
-interface Evaluation {
-  heldBefore: number;
-  evaluated: number;
-}
-
 describe("the chat service", () => {
   let t: TestService;
-  const evaluations: Evaluation[] = [];
+  let evaluations: Evaluation[];
 
   beforeAll(async () => {
     t = await startService({ contextSize: 2048, maxTokens: 24 });
-    const reply = EngineChat.prototype.reply;
-    vi.spyOn(EngineChat.prototype, "reply").mockImplementation(async function (this: EngineChat, turns, options) {
-      const meter = this.sequence.tokenMeter;
-      const used = () => meter.usedInputTokens + meter.usedOutputTokens;
-      const heldBefore = this.sequence.nextTokenIndex;
-      const before = used();
-      const result = await reply.call(this, turns, options);
-      evaluations.push({ heldBefore, evaluated: used() - before });
-      return result;
-    });
+    evaluations = meterReplies();
   });
   afterAll(async () => {
     vi.restoreAllMocks();
     await t?.close();
   });
 
-  async function send(conversationId: string, text: string): Promise<Evaluation> {
-    const count = evaluations.length;
-    expectDone(await t.service.sendMessage({ conversationId, text }, () => {}));
-    expect(evaluations).toHaveLength(count + 1);
-    return evaluations.at(-1)!;
-  }
+  const send = (conversationId: string, text: string) => sendMetered(t, evaluations, conversationId, text);
 
   it("opens a new conversation from a kept one's state; that one still continues from its own", async () => {
     const prompt = t.models.engine().renderTurns([{ role: "user", text: pasted }]).length;

@@ -3,46 +3,23 @@ import fs from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { StateFiles } from "../../electron/chat/stateFiles";
-import { EngineChat } from "../../electron/engine/engine";
-import { expectDone, startService, type TestService } from "./helpers";
+import { startService, type TestService } from "./helpers";
 import { longConversation } from "./longConversation";
-
-/** What one reply cost its chat: tokens held before it, tokens it evaluated, tokens it drafted. */
-interface Evaluation {
-  heldBefore: number;
-  evaluated: number;
-  heldAfter: number;
-  drafted: number;
-}
+import { meterReplies, sendMetered, type Evaluation } from "./replyMeter";
 
 let t: TestService;
-const evaluations: Evaluation[] = [];
+let evaluations: Evaluation[];
 
 beforeAll(async () => {
   t = await startService({ contextSize: 4096, maxTokens: 4 });
-  const reply = EngineChat.prototype.reply;
-  vi.spyOn(EngineChat.prototype, "reply").mockImplementation(async function (this: EngineChat, turns, options) {
-    const meter = this.sequence.tokenMeter;
-    const used = () => meter.usedInputTokens + meter.usedOutputTokens;
-    const heldBefore = this.sequence.nextTokenIndex;
-    const before = used();
-    const result = await reply.call(this, turns, options);
-    evaluations.push({ heldBefore, evaluated: used() - before, heldAfter: this.sequence.nextTokenIndex, drafted: result.stats.drafted });
-    return result;
-  });
+  evaluations = meterReplies();
 });
 afterAll(async () => {
   vi.restoreAllMocks();
   await t?.close();
 });
 
-/** Sends a message and returns what its reply evaluated. */
-async function send(conversationId: string, text: string): Promise<Evaluation> {
-  const count = evaluations.length;
-  expectDone(await t.service.sendMessage({ conversationId, text }, () => {}));
-  expect(evaluations).toHaveLength(count + 1);
-  return evaluations.at(-1)!;
-}
+const send = (conversationId: string, text: string) => sendMetered(t, evaluations, conversationId, text);
 
 /**
  * A resumed reply starts from the whole history and evaluates only what is new: the new message, the
