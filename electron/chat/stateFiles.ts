@@ -47,8 +47,7 @@ export class StateFiles {
   async save(engine: Engine, key: string, chat: EngineChat): Promise<void> {
     if (chat.sequence.contextTokens.length === 0) return;
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
-      fs.chmodSync(this.dir, 0o700);
+      this.makeDir();
       const file = this.file(engine, key);
       await chat.sequence.saveStateToFile(`${file}${partial}`);
       fs.chmodSync(`${file}${partial}`, 0o600);
@@ -88,7 +87,7 @@ export class StateFiles {
   async saveCopy(chat: EngineChat): Promise<string | null> {
     const file = path.join(this.dir, `copy-${randomUUID()}.state${partial}`);
     try {
-      fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+      this.makeDir();
       await chat.sequence.saveStateToFile(file);
       fs.chmodSync(file, 0o600);
       return file;
@@ -124,6 +123,12 @@ export class StateFiles {
     for (const name of fs.readdirSync(this.dir)) {
       if (name.endsWith(ending) || name.endsWith(`${ending}${partial}`)) fs.rmSync(path.join(this.dir, name), { force: true });
     }
+  }
+
+  /** The folder, readable by the user only (states hold conversations' tokens). */
+  private makeDir(): void {
+    fs.mkdirSync(this.dir, { recursive: true, mode: 0o700 });
+    fs.chmodSync(this.dir, 0o700);
   }
 
   private file(engine: Engine, key: string): string {

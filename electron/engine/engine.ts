@@ -445,7 +445,8 @@ export class EngineChat {
       .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
       .join("");
     const ms = performance.now() - started;
-    this.keepTiled(readsTiled ?? this.tiled.length);
+    if (readsTiled === null) this.trimTiled();
+    else this.tiled = this.sequence.contextTokens.slice(0, readsTiled);
     const failure = this.engine.draftingFailure;
     const drafted = reference !== undefined && !penalized && failure === null;
     const after = this.sequence.tokenPredictions;
@@ -509,7 +510,7 @@ export class EngineChat {
     // differs earlier (a context shifted during the reply) is left for the next reply to rebuild.
     if (tokens.length - same > maxOpeningTokens) return;
     if (same < held.length) await this.sequence.eraseContextTokenRanges([{ start: same, end: held.length }]);
-    this.keepTiled(this.tiled.length);
+    this.trimTiled();
     if (same < tokens.length) await this.sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(same));
   }
 
@@ -554,13 +555,12 @@ export class EngineChat {
     return tokens + maxOpeningTokens <= this.context.batchSize;
   }
 
-  /** Keeps as tiled at most the first `tokens`, and only while the context still holds them. */
-  private keepTiled(tokens: number): void {
+  /** Keeps as tiled only the tiled tokens the context still holds (an erased or shifted context holds fewer). */
+  private trimTiled(): void {
     const held = this.sequence.contextTokens;
-    const candidate = tokens > this.tiled.length ? held.slice(0, tokens) : this.tiled.slice(0, tokens);
     let same = 0;
-    while (same < candidate.length && candidate[same] === held[same]) same++;
-    this.tiled = candidate.slice(0, same);
+    while (same < this.tiled.length && this.tiled[same] === held[same]) same++;
+    if (same < this.tiled.length) this.tiled = this.tiled.slice(0, same);
   }
 
   /**

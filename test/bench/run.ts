@@ -138,7 +138,7 @@ function sameTokens(a: readonly Token[], b: readonly Token[]): boolean {
 }
 
 /** Seed replies of a mode that differ from baseline's, which would leave that mode other past answers to copy. */
-const seedsDiffering: string[] = [];
+const seedsDiffering: { seed: string; mode: "builtin" | "reference" }[] = [];
 
 /** Has every mode answer the seed conversations, each in its own store. */
 async function seed(workload: Workload): Promise<void> {
@@ -149,7 +149,7 @@ async function seed(workload: Workload): Promise<void> {
       const replies = {} as Record<Mode, Reply>;
       for (const mode of modes) replies[mode] = await send(mode, ids[mode], text);
       for (const mode of ["builtin", "reference"] as const) {
-        if (!sameTokens(replies[mode].tokens, replies.baseline.tokens)) seedsDiffering.push(`${workload.id} seed ${c} t${t} ${mode}`);
+        if (!sameTokens(replies[mode].tokens, replies.baseline.tokens)) seedsDiffering.push({ seed: `${workload.id} seed ${c} t${t}`, mode });
       }
     }
   }
@@ -292,7 +292,7 @@ function ceiling(rows: TurnResult[]): number {
 const sum = (rows: TurnResult[], f: (r: TurnResult) => number) => rows.reduce((n, r) => n + f(r), 0);
 const summary = {
   // Reprise's promise is about its own predictor; node-llama-cpp's is reported beside it.
-  identical: results.every((r) => r.modes.reference.identical) && !seedsDiffering.some((seed) => seed.endsWith("reference")),
+  identical: results.every((r) => r.modes.reference.identical) && !seedsDiffering.some((seed) => seed.mode === "reference"),
   builtinIdentical: results.every((r) => r.modes.builtin.identical),
   costCurve: curve.relative,
   singleTokenMs: curve.singleTokenMs,
@@ -335,7 +335,7 @@ for (const [kind, k] of Object.entries(summary.kinds))
       `  ${(k.acceptedShare * 100).toFixed(0).padStart(5)}%  ${(k.copyableShare * 100).toFixed(0).padStart(7)}%  ${(k.acceptance * 100).toFixed(0).padStart(15)}%` +
       `  ${k.copyBound.toFixed(2).padStart(9)}x  ${k.lookupBound.toFixed(2).padStart(11)}x  ${k.ceiling.toFixed(2).padStart(6)}x`,
   );
-console.log(`\nseed replies identical to baseline's in every mode: ${seedsDiffering.length === 0 ? "true" : seedsDiffering.join(", ")}`);
+console.log(`\nseed replies identical to baseline's in every mode: ${seedsDiffering.length === 0 ? "true" : seedsDiffering.map((s) => `${s.seed} ${s.mode}`).join(", ")}`);
 console.log(`reference identical to baseline on every turn: ${summary.identical}`);
 console.log(`builtin identical to baseline on every turn: ${summary.builtinIdentical}`);
 console.log(`predictor's own work: ${(summary.predictorShare * 100).toFixed(2)}% of reply time`);
