@@ -64,7 +64,7 @@ export class StateFiles {
     if (!fs.existsSync(file)) return false;
     try {
       // The file name carries the model's identity: a state is only ever loaded into the model that wrote it.
-      await chat.sequence.loadStateFromFile(file, { acceptRisk: true });
+      await chat.loadState(file);
       fs.utimesSync(file, new Date(), new Date());
       return true;
     } catch (error) {
@@ -104,8 +104,7 @@ export class StateFiles {
    */
   async loadCopy(file: string, chat: EngineChat, tokens: number): Promise<boolean> {
     try {
-      await chat.sequence.loadStateFromFile(file, { acceptRisk: true });
-      await chat.startFromCopy(tokens);
+      await chat.startFromCopy(file, tokens);
       return true;
     } catch (error) {
       console.warn(`Could not load a copied state: ${(error as Error).message}`);

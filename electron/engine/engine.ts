@@ -7,7 +7,9 @@ import {
   LlamaText,
   type ChatHistoryItem,
   type ChatWrapper,
+  type ContextTokensDeleteRange,
   type LlamaContext,
+  type LlamaContextSequence,
   type LlamaModel,
   type LlamaTextValue,
   type Token,
@@ -134,16 +136,6 @@ export interface Reply {
 }
 
 const defaultContextSize = 4096;
-
-/**
- * The fewest rows of a batch for which llama.cpp's CPU attention takes its tiled path
- * (`GGML_FA_TILE_Q`), whose rounding differs from the row-by-row path of smaller batches and of
- * single tokens. A token's cached keys and values, and so every reply after it, depend on the path
- * its batch took: a prompt is evaluated bit for bit as a fresh chat would only where every token
- * takes the path it would take there (measured on both test models: re-reading a prompt's last 64
- * tokens or more in their own batch gives the logits of one batch to the bit, fewer do not).
- */
-const tiledAttentionRows = 64;
 
 /** At most this many tokens are evaluated to open a conversation's next turn (see `openNextTurn`). */
 const maxOpeningTokens = 32;
@@ -371,11 +363,14 @@ function toHistory(turns: readonly ChatTurn[]): ChatHistoryItem[] {
 export class EngineChat {
   private readonly chat: LlamaChat;
   /**
-   * The first held tokens, as far as they were evaluated in one tiled-attention batch of a prompt
-   * that a fresh chat would read in one batch too: what another chat may start from and still reply
-   * bit for bit as if it had read its prompt itself (see `sharedPrefix`).
+   * How many held tokens, from the first, hold what reading them from scratch would: what another
+   * chat may start from and still reply bit for bit as if it had read its prompt itself (see
+   * `sharedPrefix`). On Reprise's CPU build a prompt cut into batches anywhere evaluates as one
+   * batch does (llama.cpp patches 0001 and 0013), so every token a chat evaluates is exact, until
+   * a context shift moves held tokens to other positions, or a state is loaded from a file, whose
+   * past this chat does not know; then only the tokens before those are, until the chat is cleared.
    */
-  private tiled: readonly Token[] = [];
+  private exactTokens = Infinity;
 
   constructor(
     readonly engine: Engine,
@@ -384,9 +379,22 @@ export class EngineChat {
     private readonly predictor: TokenPredictor | undefined,
   ) {
     this.chat = new LlamaChat({
-      contextSequence: context.getSequence({ tokenPredictor: predictor }),
+      contextSequence: context.getSequence({
+        tokenPredictor: predictor,
+        contextShift: { strategy: (shift) => this.shiftContext(shift) },
+      }),
       chatWrapper: engine.chatWrapper,
     });
+  }
+
+  /**
+   * node-llama-cpp's own shift of a full context (erase the oldest tokens after the BOS token, move
+   * the rest down), noted: the tokens it moves no longer hold what a fresh read would.
+   */
+  private shiftContext({ sequence, size }: { sequence: LlamaContextSequence; size: number }): ContextTokensDeleteRange[] {
+    const start = sequence.contextTokens[0] === this.engine.model.tokens.bos ? 1 : 0;
+    this.exactTokens = Math.min(this.exactTokens, start);
+    return [{ start, end: start + size }];
   }
 
   get sequence() {
@@ -411,7 +419,6 @@ export class EngineChat {
       reference.takeStats();
     }
     const before = this.sequence.tokenPredictions;
-    const readsTiled = this.sequence.nextTokenIndex === this.tiled.length ? this.tiledPrompt(turns) : null;
     // node-llama-cpp hands the answer's tokens to onToken and a thought's only to onResponseChunk.
     const tokens: Token[] = [];
     const thoughtTokens: Token[] = [];
@@ -445,8 +452,6 @@ export class EngineChat {
       .flatMap((part) => (typeof part !== "string" && part.segmentType === "thought" ? [part.text] : []))
       .join("");
     const ms = performance.now() - started;
-    if (readsTiled === null) this.trimTiled();
-    else this.tiled = this.sequence.contextTokens.slice(0, readsTiled);
     const failure = this.engine.draftingFailure;
     const drafted = reference !== undefined && !penalized && failure === null;
     const after = this.sequence.tokenPredictions;
@@ -510,57 +515,41 @@ export class EngineChat {
     // differs earlier (a context shifted during the reply) is left for the next reply to rebuild.
     if (tokens.length - same > maxOpeningTokens) return;
     if (same < held.length) await this.sequence.eraseContextTokenRanges([{ start: same, end: held.length }]);
-    this.trimTiled();
     if (same < tokens.length) await this.sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(same));
   }
 
   /**
    * How many of this chat's held tokens another chat, whose prompt renders as `prompt`, may start
-   * from and still evaluate bit for bit what reading the prompt from scratch would: tokens the two
-   * share that this chat evaluated in one tiled batch, leaving the other's prompt at least a tiled
-   * batch of its own to read, in one batch. On the CPU backend only, where the attention's paths are
-   * known; 0 elsewhere.
+   * from and still evaluate bit for bit what reading the prompt from scratch would: the exact tokens
+   * the two share, short of the prompt's last, which the other reads for its first token's logits.
+   * On Reprise's CPU build only, whose attention evaluates a batch of any size as its rows one by
+   * one; 0 elsewhere, where a prompt read in parts may round otherwise.
    */
   sharedPrefix(prompt: readonly Token[]): number {
-    if (this.engine.model.llama.gpu !== false || !this.readInOneBatch(prompt.length)) return 0;
-    const most = Math.min(this.tiled.length, prompt.length - tiledAttentionRows);
+    const binding = this.engine.model.llama;
+    if (binding.gpu !== false || binding.buildType !== "localBuild") return 0;
+    const held = this.sequence.contextTokens;
+    const most = Math.min(this.exactTokens, held.length, prompt.length - 1);
     let shared = 0;
-    while (shared < most && this.tiled[shared] === prompt[shared]) shared++;
+    while (shared < most && held[shared] === prompt[shared]) shared++;
     return shared;
   }
 
+  /** Loads a state saved from a chat of this engine: its tokens are held, but not known exact. */
+  async loadState(file: string): Promise<void> {
+    await this.sequence.loadStateFromFile(file, { acceptRisk: true });
+    this.exactTokens = 0;
+  }
+
   /**
-   * Keeps the first `tokens` of a state copied from another chat (its `sharedPrefix`), dropping the
-   * rest: that chat's tiled tokens, so this one's too.
+   * Starts from another chat's state (`loadState`), keeping its first `tokens` (its `sharedPrefix`,
+   * so exact) and dropping the rest.
    */
-  async startFromCopy(tokens: number): Promise<void> {
+  async startFromCopy(file: string, tokens: number): Promise<void> {
+    await this.loadState(file);
     const held = this.sequence.nextTokenIndex;
     if (tokens < held) await this.sequence.eraseContextTokenRanges([{ start: tokens, end: held }]);
-    this.tiled = this.sequence.contextTokens.slice(0, tokens);
-  }
-
-  /**
-   * How many tokens the reply to `turns` leaves tiled when this chat holds only tiled tokens: its
-   * prompt up to the reply's opening, when the rest of it is read in one tiled batch and a fresh
-   * chat would read it all in one batch too; null when not.
-   */
-  private tiledPrompt(turns: readonly ChatTurn[]): number | null {
-    const rendered = this.engine.renderTurns(turns).length;
-    const unread = rendered - this.sequence.nextTokenIndex;
-    return unread >= tiledAttentionRows && this.readInOneBatch(rendered) ? rendered : null;
-  }
-
-  /** Whether a fresh chat reads a prompt that renders as `tokens` before its reply's opening in one batch. */
-  private readInOneBatch(tokens: number): boolean {
-    return tokens + maxOpeningTokens <= this.context.batchSize;
-  }
-
-  /** Keeps as tiled only the tiled tokens the context still holds (an erased or shifted context holds fewer). */
-  private trimTiled(): void {
-    const held = this.sequence.contextTokens;
-    let same = 0;
-    while (same < this.tiled.length && this.tiled[same] === held[same]) same++;
-    if (same < this.tiled.length) this.tiled = this.tiled.slice(0, same);
+    this.exactTokens = Infinity;
   }
 
   /**
@@ -570,7 +559,7 @@ export class EngineChat {
    */
   async clear(): Promise<void> {
     await this.sequence.eraseContextTokenRanges([{ start: 0, end: this.sequence.nextTokenIndex }]);
-    this.tiled = [];
+    this.exactTokens = Infinity;
     if (this.predictor instanceof ReferencePredictor) this.predictor.forgetSources();
   }
 

@@ -59,10 +59,10 @@ describe.each(exactnessModels)("a new conversation that opens as a kept one does
     expect((await first.reply(turns, { maxTokens: 48 })).tokens).toEqual(fresh.tokens);
 
     // The same text pasted into a new conversation, drafted this time: all but the prompt's last
-    // tokens come from the first conversation (the last 64 are read again, in their own batch, so
-    // that they are evaluated as a fresh prompt's are).
+    // token come from the first conversation, whose prompt was read in one batch where this one
+    // reads a single token.
     const again = await cache.acquire(engine, "again", "reference", true, turns);
-    expect(again.sequence.nextTokenIndex).toBe(prompt - 64);
+    expect(again.sequence.nextTokenIndex).toBe(prompt - 1);
     const reply = await again.reply(turns, { maxTokens: 48 });
     expect(reply.tokens).toEqual(fresh.tokens);
     expect(reply.stats.drafted).toBeGreaterThan(0);
@@ -126,7 +126,7 @@ describe("the chat service", () => {
     expect(cold.evaluated).toBeGreaterThanOrEqual(prompt);
 
     const again = await send((await t.service.createConversation({})).id, pasted);
-    expect(again.heldBefore).toBe(prompt - 64);
+    expect(again.heldBefore).toBe(prompt - 1);
     expect(again.evaluated).toBeLessThan(cold.evaluated - prompt / 2);
 
     const resumed = await send(first, "And in one sentence?");

@@ -17,9 +17,9 @@ function tempDir(): string {
 }
 
 /**
- * Only what StateFiles touches: the model file names the state's model, and the chat's sequence
- * writes the state (here a few bytes) or fails to read one, as node-llama-cpp does with a file that
- * is not a state.
+ * Only what StateFiles touches: the model file names the state's model, the chat's sequence writes
+ * the state (here a few bytes), and the chat fails to read one, as node-llama-cpp does with a file
+ * that is not a state.
  */
 function fakes(modelPath: string) {
   const engine = { modelPath } as Engine;
@@ -27,9 +27,9 @@ function fakes(modelPath: string) {
     sequence: {
       contextTokens: [1, 2, 3],
       saveStateToFile: async (file: string) => fs.writeFileSync(file, "evaluated state"),
-      loadStateFromFile: async () => {
-        throw new Error("not a state file");
-      },
+    },
+    loadState: async () => {
+      throw new Error("not a state file");
     },
   } as unknown as EngineChat;
   return { engine, chat };

@@ -75,6 +75,35 @@ describe("engine on the real model", () => {
     expect(rendered.slice(0, held)).toEqual(engine.renderNextTurnOpening(answered));
   });
 
+  it("offers another conversation its exact tokens, and none that a context shift moved", async ({ skip }) => {
+    skip(engine.model.llama.buildType !== "localBuild", "a prompt is shared only on Reprise's own build");
+    const small = await Engine.load({ modelPath: await testModelPath(), contextSize: 256, threads: 1 });
+    try {
+      const chat = await small.openChat({ drafting: "off" });
+      const long = [{ role: "user" as const, text: "Summarize this. " + "The river rose after the rain, and the bridge closed. ".repeat(10) }];
+      await chat.reply(long, { maxTokens: 4 });
+      const rendered = small.renderTurns(long);
+      const held = chat.sequence.contextTokens;
+      expect(held.slice(0, rendered.length)).toEqual(rendered);
+      expect(chat.sharedPrefix(rendered)).toBe(rendered.length - 1);
+      expect(chat.sharedPrefix([...held, ...small.tokenize(" More.")])).toBe(held.length);
+
+      // Past the context's end node-llama-cpp erases the oldest tokens and moves the rest down.
+      await chat.sequence.evaluateWithoutGeneratingNewTokens(small.tokenize(" The end.".repeat(40)));
+      const moved = chat.sequence.contextTokens;
+      expect(moved.slice(1, 1 + held.length)).not.toEqual(held.slice(1));
+      expect(chat.sharedPrefix([...moved, ...small.tokenize(" More.")])).toBeLessThanOrEqual(1);
+
+      // Once cleared, what it evaluates is exact again.
+      await chat.clear();
+      await chat.reply(long, { maxTokens: 4 });
+      expect(chat.sharedPrefix(rendered)).toBe(rendered.length - 1);
+      await chat.dispose();
+    } finally {
+      await small.dispose();
+    }
+  });
+
   it("disposes a chat released after its engine is gone, as every service sharing it closes", async () => {
     const other = await Engine.load({ modelPath: await testModelPath(), contextSize: 256 });
     const chat = await other.openChat({ drafting: "off" });

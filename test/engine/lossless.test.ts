@@ -28,7 +28,10 @@ describe.each(exactnessModels)("lossless reference drafting on $name", ({ model 
       threads: 1,
       assumedCost: cheapVerification,
     });
-  });
+    // On a build this machine has not calibrated yet (a fresh checkout, a new patch set) that takes
+    // up to two minutes on one thread: here, not inside the first test's time.
+    await engine.costCurve();
+  }, 300_000);
   afterAll(() => engine?.dispose());
 
   async function reply(drafting: Drafting, turns: ChatTurn[], options: ReplyOptions = {}) {
@@ -170,6 +173,32 @@ describe.each(exactnessModels)("lossless reference drafting on $name", ({ model 
       const probe = tokens.slice(8, 8 + 2 * curve.exactBatch);
       // Tokens and probabilities, bit for bit.
       expect(await predictions(sequence, probe, curve.exactBatch)).toEqual(await predictions(sequence, probe, 1));
+    } finally {
+      await context.dispose();
+    }
+  });
+
+  it("trap: a prompt read in two parts predicts as the same prompt read in one batch", async ({ skip }) => {
+    // What starting a conversation from another's state relies on (EngineChat.sharedPrefix).
+    skip(!localBuild, "only Reprise's build evaluates a batch of any size as its rows one by one");
+    const context = await engine.model.createContext({ contextSize: 1024, threads: engine.threads, swaFullCache: true });
+    try {
+      const sequence = context.getSequence();
+      const prompt = engine.tokenize(Array.from({ length: 8 }, () => letter).join("\n")) as Token[];
+      const head = prompt.slice(0, -16);
+      const tail = prompt.slice(-16);
+      expect(head.length).toBeGreaterThan(200);
+      await sequence.evaluateWithoutGeneratingNewTokens(head);
+      const whole = await predictions(sequence, tail, tail.length);
+      await sequence.eraseContextTokenRanges([{ start: 0, end: sequence.nextTokenIndex }]);
+      // Cuts that leave more and fewer rows than llama.cpp's tiled attention starts at (64).
+      for (const cut of [1, head.length - 100, head.length - 63, head.length - 1]) {
+        await sequence.evaluateWithoutGeneratingNewTokens(head.slice(0, cut));
+        await sequence.evaluateWithoutGeneratingNewTokens(head.slice(cut));
+        // Tokens and probabilities, bit for bit.
+        expect(await predictions(sequence, tail, tail.length), `cut after ${cut} tokens`).toEqual(whole);
+        await sequence.eraseContextTokenRanges([{ start: 0, end: sequence.nextTokenIndex }]);
+      }
     } finally {
       await context.dispose();
     }
