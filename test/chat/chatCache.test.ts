@@ -38,7 +38,9 @@ describe.each(exactnessModels)("a new conversation that opens as a kept one does
   beforeAll(async () => {
     // Timings that favour drafting, so that the drafted reply below verifies drafts.
     engine = await Engine.load({ modelPath: await testModelPath(model), contextSize: 2048, threads: 1, assumedCost: cheapVerification });
-  });
+    // A build this machine has not calibrated yet takes up to two minutes here, not in the test.
+    await engine.costCurve();
+  }, 300_000);
   afterAll(() => engine?.dispose());
 
   it("starts from the kept one's state, and replies token for token as from a prompt read from scratch", async () => {
