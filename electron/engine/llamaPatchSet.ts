@@ -1,3 +1,3 @@
 // Written by `npm run llama:digest` from build/llama-patches/; test/build/llama-patch-set.test.ts checks it.
 /** The digest of Reprise's patch set for llama.cpp and node-llama-cpp's addon. */
-export const llamaPatchSet = "f1d6dd0772a2";
+export const llamaPatchSet = "1ac4c8a967e4";
