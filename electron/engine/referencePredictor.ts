@@ -182,7 +182,7 @@ export class ReferencePredictor extends TokenPredictor {
   }
 
   private draft(): Token[] {
-    const candidate = this.choose();
+    const candidate = this.choose(this.matches());
     if (!candidate) return [];
     const { match, evidence } = candidate;
     const guess = this.continuation(match);
@@ -238,6 +238,25 @@ export class ReferencePredictor extends TokenPredictor {
     return tokens;
   }
 
+  /** Every place in the sources where the live context's tail occurs. */
+  private matches(): Match[] {
+    return this.index.find(this.context.tokens.slice(-maxMatchLength), [this.context]);
+  }
+
+  /**
+   * What a draft could copy from here, before the policy cuts it to a length: the chosen match's
+   * continuation first, then every other match's. Drafting does not call it; the bench's replay
+   * does, to tell how much of the gap to the copy bound lies in the lengths drafted and how much in
+   * the matches chosen.
+   */
+  candidates(): number[][] {
+    const found = this.matches();
+    const chosen = this.choose(found);
+    if (!chosen) return [];
+    const others = found.filter((match) => match.doc !== chosen.match.doc || match.next !== chosen.match.next);
+    return [chosen.match, ...others].map((match) => this.continuation(match));
+  }
+
   /** Advances every open trial by the tokens just committed, and learns from those now decided. */
   private judge(tokens: readonly number[]): void {
     this.trials = this.trials.filter((trial) => {
@@ -278,9 +297,7 @@ export class ReferencePredictor extends TokenPredictor {
    * a leading BOS token, which the live context has only once), or far enough
    * for a long question.
    */
-  private choose(): { match: Match; evidence: Evidence } | undefined {
-    const tail = this.context.tokens.slice(-maxMatchLength);
-    const found = this.index.find(tail, [this.context]);
+  private choose(found: readonly Match[]): { match: Match; evidence: Evidence } | undefined {
     if (found.length === 0) return undefined;
     // A draft is only asked for once the reply has a token.
     const written = Math.max(1, this.written());

@@ -13,9 +13,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
-import { DraftPolicy, type CostCurve } from "../../electron/engine/draftPolicy";
+import { DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
-import { oracleCosts, relativeAt } from "./copyBound";
+import { fastestPasses, oracleCosts, relativeAt } from "./copyBound";
 import type { Trace, TracedTurn } from "./trace";
 
 /** One reply replayed, its costs in one-token passes after the first token. */
@@ -32,13 +32,20 @@ export interface ReplayedTurn {
   oracleCost: number;
   /** The cost of the oracle that knows a copy once its first token is written (seenRuns). */
   lookupOracleCost: number;
+  /** The cost of drafting, at every place, the predictor's chosen continuation exactly as far as the reply follows it. */
+  chosenOracleCost: number;
+  /** The same with, at every place, whichever match the predictor's index finds there the reply follows furthest. */
+  matchOracleCost: number;
 }
 
 /**
  * Feeds one reply to `predictor` the way node-llama-cpp's sequence does: the
  * prompt pass without a draft, then at each pass the predictor's draft, the
  * leading drafted tokens the reply has accepted, and the pass's own token,
- * pushed one at a time.
+ * pushed one at a time. At every place of the reply it also asks what the
+ * predictor could copy there, for two oracles between it and the lookup bound:
+ * one that knows how far the chosen match will be followed (what better draft
+ * lengths could win) and one that also knows which match to choose.
  */
 export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curve: CostCurve): ReplayedTurn {
   const relative = relativeAt(curve, turn.prompt.length);
@@ -48,17 +55,26 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
   predictor.reset({ stateTokens: turn.prompt as Token[] });
   predictor.predictTokens();
   let cost = 0;
-  if (reply.length > 0) predictor.pushTokens([reply[0]!] as Token[]);
+  const chosenRuns = reply.map(() => 0);
+  const matchRuns = reply.map(() => 0);
+  const push = (place: number) => {
+    predictor.pushTokens([reply[place]!] as Token[]);
+    if (place + 1 >= reply.length) return;
+    const runs = predictor.candidates().map((candidate) => followed(candidate, reply, place + 1));
+    chosenRuns[place + 1] = runs[0] ?? 0;
+    matchRuns[place + 1] = Math.max(0, ...runs);
+  };
+  if (reply.length > 0) push(0);
   for (let at = 1; at < reply.length; ) {
     const draft = predictor.predictTokens();
-    let accepted = 0;
-    while (accepted < draft.length && at + accepted < reply.length && draft[accepted] === reply[at + accepted]) accepted++;
+    const accepted = followed(draft, reply, at);
     cost += relative[draft.length]!;
-    for (const token of reply.slice(at, at + accepted + 1)) predictor.pushTokens([token] as Token[]);
+    for (let place = at; place <= Math.min(at + accepted, reply.length - 1); place++) push(place);
     at += accepted + 1;
   }
   const stats = predictor.takeStats();
   const oracle = oracleCosts(reply, turn.prompt, turn.references.map((r) => r.tokens), curve);
+  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
   return {
     id: turn.id,
     kind: turn.kind,
@@ -69,7 +85,16 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
     cost,
     oracleCost: oracle.cost,
     lookupOracleCost: oracle.lookupCost,
+    chosenOracleCost: fastestPasses(chosenRuns, relative, maxDraft).cost,
+    matchOracleCost: fastestPasses(matchRuns, relative, maxDraft).cost,
   };
+}
+
+/** How many leading tokens of `guess` the reply has from `at` on. */
+function followed(guess: readonly number[], reply: readonly number[], at: number): number {
+  let n = 0;
+  while (n < guess.length && at + n < reply.length && guess[n] === reply[at + n]) n++;
+  return n;
 }
 
 /** Every turn in the trace's order: one policy for all, as one engine has, and one predictor per conversation. */
@@ -94,7 +119,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
         `${t.id.padEnd(20)} t${t.turn} ${String(t.tokens).padStart(4)} tok  accepted ${t.accepted}/${t.drafted}  ` +
           `speed-up ${((t.tokens - 1) / t.cost).toFixed(2)}x  bound ${((t.tokens - 1) / t.oracleCost).toFixed(2)}x  share ${((t.oracleCost / t.cost) * 100).toFixed(0)}%`,
       );
-  console.log("kind         decoding speed-up  bound  share  lookup bound  share  accepted/drafted");
+  console.log("kind         decoding speed-up  bound  share  lookup bound  share  chosen, best length  best match  accepted/drafted");
   for (const kind of [...new Set(turns.map((t) => t.kind))]) {
     const of = turns.filter((t) => t.kind === kind);
     const sum = (f: (t: ReplayedTurn) => number) => of.reduce((n, t) => n + f(t), 0);
@@ -103,6 +128,7 @@ if (process.argv[1] && path.resolve(process.argv[1]) === fileURLToPath(import.me
       `${kind.padEnd(12)} ${(plain / sum((t) => t.cost)).toFixed(2).padStart(16)}x  ${(plain / sum((t) => t.oracleCost)).toFixed(2).padStart(4)}x` +
         `  ${((sum((t) => t.oracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%` +
         `  ${(plain / sum((t) => t.lookupOracleCost)).toFixed(2).padStart(11)}x  ${((sum((t) => t.lookupOracleCost) / sum((t) => t.cost)) * 100).toFixed(0).padStart(4)}%` +
+        `  ${(plain / sum((t) => t.chosenOracleCost)).toFixed(2).padStart(18)}x  ${(plain / sum((t) => t.matchOracleCost)).toFixed(2).padStart(9)}x` +
         `  ${sum((t) => t.accepted)}/${sum((t) => t.drafted)}`,
     );
   }
