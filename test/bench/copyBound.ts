@@ -62,6 +62,11 @@ export function relativeAt(curve: Omit<CostCurve, "exactBatch">, cachedTokens: n
   return curve.relative.map((_, i) => batchCost(curve, i + 1, cachedTokens) / batchCost(curve, 1, cachedTokens));
 }
 
+/** The longest draft an oracle makes: the engine's longest, within the exact batch. */
+export function oracleMaxDraft(curve: CostCurve): number {
+  return Math.min(maxDraftLength, curve.exactBatch - 1);
+}
+
 /**
  * What the copy oracle and the lookup oracle (copies known once their first token is written) pay
  * for `reply`, in one-token passes after its first token, each pass priced by `curve` after the
@@ -76,7 +81,7 @@ export function oracleCosts(
 ): { cost: number; drafted: number; lookupCost: number } {
   const runs = copyableRuns(reply, prompt, references);
   const relative = relativeAt(curve, prompt.length);
-  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
+  const maxDraft = oracleMaxDraft(curve);
   const { cost, drafted } = fastestPasses(runs, relative, maxDraft);
   return { cost, drafted, lookupCost: fastestPasses(seenRuns(runs, 1), relative, maxDraft).cost };
 }

@@ -13,9 +13,9 @@ import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Token } from "node-llama-cpp";
-import { DraftPolicy, maxDraftLength, type CostCurve } from "../../electron/engine/draftPolicy";
+import { DraftPolicy, type CostCurve } from "../../electron/engine/draftPolicy";
 import { ReferencePredictor } from "../../electron/engine/referencePredictor";
-import { fastestPasses, oracleCosts, relativeAt } from "./copyBound";
+import { fastestPasses, oracleCosts, oracleMaxDraft, relativeAt } from "./copyBound";
 import type { Trace, TracedTurn } from "./trace";
 
 /** One reply replayed, its costs in one-token passes after the first token. */
@@ -74,7 +74,7 @@ export function replayTurn(predictor: ReferencePredictor, turn: TracedTurn, curv
   }
   const stats = predictor.takeStats();
   const oracle = oracleCosts(reply, turn.prompt, turn.references.map((r) => r.tokens), curve);
-  const maxDraft = Math.min(maxDraftLength, curve.exactBatch - 1);
+  const maxDraft = oracleMaxDraft(curve);
   return {
     id: turn.id,
     kind: turn.kind,
